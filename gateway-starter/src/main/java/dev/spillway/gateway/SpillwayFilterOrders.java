@@ -1,0 +1,37 @@
+package dev.spillway.gateway;
+
+import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
+import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
+
+/**
+ * The order of every Spillway filter, in one place so the whole chain reads at a glance. Spring Cloud Gateway's
+ * own landmarks: {@link NettyWriteResponseFilter} writes the body at -1 after the rest of the chain has completed,
+ * so anything that must see the body end is ordered before it; the load balancer picks a backend at 10150.
+ */
+public final class SpillwayFilterOrders {
+
+	/** Creates the request's context; everything after it may rely on it. */
+	public static final int ENTRY = -600;
+
+	/** Decorates the response: relays streams event by event and settles the request when the body ends. */
+	public static final int RESPONSE = -500;
+
+	/** Authenticates the tenant (401 here and nowhere else). */
+	public static final int TENANT_AUTHENTICATION = -400;
+
+	/** Reads, limits (413), parses and validates (400/404/415) the body once. */
+	public static final int REQUEST_BODY = -300;
+
+	/** Rewrites the request for the chosen backend: URL, credentials, body. Right after the load balancer. */
+	public static final int BACKEND_REQUEST = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER + 1;
+
+	static {
+		if (RESPONSE >= NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER) {
+			throw new IllegalStateException("The response filter must wrap NettyWriteResponseFilter");
+		}
+	}
+
+	private SpillwayFilterOrders() {
+	}
+
+}

@@ -1,0 +1,48 @@
+package dev.spillway.gateway.observability;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.SignalType;
+
+import dev.spillway.gateway.request.LlmExchange;
+import dev.spillway.gateway.request.LlmRequest;
+
+import org.springframework.http.HttpStatusCode;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * One structured line per Spillway request, written when its body has ended, under the logger
+ * {@value #LOGGER}. Key=value pairs so log pipelines can parse them; never a key or a body.
+ */
+public class RequestLog {
+
+	/** Logger name of the request log; turn it to WARN to silence it. */
+	public static final String LOGGER = "dev.spillway.gateway.request";
+
+	private static final Logger log = LoggerFactory.getLogger(LOGGER);
+
+	public void record(ServerWebExchange exchange, LlmExchange llm, SignalType signal) {
+		if (!log.isInfoEnabled()) {
+			return;
+		}
+		long end = System.nanoTime();
+		HttpStatusCode status = exchange.getResponse().getStatusCode();
+		LlmRequest request = llm.request();
+		long firstByte = llm.firstByteNanos();
+		log.info("tenant={} pool={} backend={} model={} stream={} status={} outcome={} ttfb_ms={} total_ms={}",
+				llm.tenant(), llm.pool(), llm.backend(), request == null ? null : request.model(),
+				request != null && request.stream(), status == null ? 0 : status.value(), outcome(signal),
+				firstByte == 0 ? -1 : (firstByte - llm.startNanos()) / 1_000_000,
+				(end - llm.startNanos()) / 1_000_000);
+	}
+
+	private static String outcome(SignalType signal) {
+		return switch (signal) {
+			case ON_COMPLETE -> "completed";
+			case CANCEL -> "cancelled";
+			case ON_ERROR -> "failed";
+			default -> signal.toString();
+		};
+	}
+
+}

@@ -1,0 +1,222 @@
+package dev.spillway.gateway.request;
+
+import java.util.List;
+import java.util.Optional;
+
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import dev.spillway.gateway.SpillwayFilterOrders;
+import dev.spillway.gateway.error.ErrorResponses;
+import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.routing.PoolRegistry;
+
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Reads the body of a Spillway request once, up to the configured size (413 past it), parses it and checks
+ * what must hold before anything is sent upstream (400, 404, 405, 415). The parsed request is kept on the
+ * {@link LlmExchange}; the backend request filter sends the kept bytes, so a retry can send them again.
+ */
+public class RequestBodyFilter implements GlobalFilter, Ordered {
+
+	private static final String AZURE_DEPLOYMENTS = "/openai/deployments/";
+
+	private static final List<String> POSITIVE_INTEGER_FIELDS = List.of("max_tokens", "max_completion_tokens", "n");
+
+	private final JsonMapper json;
+
+	private final PoolRegistry pools;
+
+	private final int maxBodyBytes;
+
+	public RequestBodyFilter(JsonMapper json, PoolRegistry pools, long maxBodyBytes) {
+		this.json = json;
+		this.pools = pools;
+		this.maxBodyBytes = (int) Math.min(Integer.MAX_VALUE, maxBodyBytes);
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		LlmExchange llm = LlmExchange.of(exchange);
+		if (llm == null) {
+			return chain.filter(exchange);
+		}
+		ServerHttpRequest request = exchange.getRequest();
+		String path = request.getPath().value();
+		LlmOperation operation = LlmOperation.fromPath(path);
+		if (operation == null) {
+			return ErrorResponses.write(exchange, OpenAiError.unknownUrl(request.getMethod().name(), path));
+		}
+		if (!HttpMethod.POST.equals(request.getMethod())) {
+			return ErrorResponses.write(exchange, OpenAiError.methodNotAllowed(request.getMethod().name()));
+		}
+		OpenAiError headerError = checkHeaders(request.getHeaders());
+		if (headerError != null) {
+			return ErrorResponses.write(exchange, headerError);
+		}
+		return DataBufferUtils.join(request.getBody(), maxBodyBytes).map(buffer -> {
+			byte[] bytes = new byte[buffer.readableByteCount()];
+			buffer.read(bytes);
+			DataBufferUtils.release(buffer);
+			return Optional.of(bytes);
+		})
+			.defaultIfEmpty(Optional.of(new byte[0]))
+			.onErrorReturn(DataBufferLimitException.class, Optional.empty())
+			.flatMap(body -> {
+				if (body.isEmpty()) {
+					return ErrorResponses.write(exchange, OpenAiError.requestTooLarge(maxBodyBytes));
+				}
+				Parsed parsed = parse(request, operation, body.get(), llm.pool());
+				if (parsed.error != null) {
+					return ErrorResponses.write(exchange, parsed.error);
+				}
+				llm.request(parsed.request);
+				return chain.filter(exchange);
+			});
+	}
+
+	private OpenAiError checkHeaders(HttpHeaders headers) {
+		MediaType contentType;
+		try {
+			contentType = headers.getContentType();
+		}
+		catch (InvalidMediaTypeException ex) {
+			return OpenAiError.unsupportedMediaType(headers.getFirst(HttpHeaders.CONTENT_TYPE));
+		}
+		if (contentType != null && !MediaType.APPLICATION_JSON.isCompatibleWith(contentType)) {
+			return OpenAiError.unsupportedMediaType(contentType.toString());
+		}
+		if (headers.getContentLength() > maxBodyBytes) {
+			return OpenAiError.requestTooLarge(maxBodyBytes);
+		}
+		return null;
+	}
+
+	private Parsed parse(ServerHttpRequest request, LlmOperation operation, byte[] bytes, String pool) {
+		JsonNode root;
+		try {
+			root = json.readTree(bytes);
+		}
+		catch (JacksonException ex) {
+			return Parsed.failed(OpenAiError.invalidRequest("invalid_json",
+					"We could not parse the JSON body of your request. It must be a valid JSON object.", null));
+		}
+		if (root == null || !root.isObject()) {
+			return Parsed.failed(OpenAiError.invalidRequest("invalid_json",
+					"The request body must be a JSON object.", null));
+		}
+		ObjectNode body = (ObjectNode) root;
+		OpenAiError typeError = checkTypes(body, operation);
+		if (typeError != null) {
+			return Parsed.failed(typeError);
+		}
+		String path = request.getPath().value();
+		int azure = path.indexOf(AZURE_DEPLOYMENTS);
+		boolean azureForm = azure >= 0;
+		String model;
+		if (azureForm) {
+			int start = azure + AZURE_DEPLOYMENTS.length();
+			int end = path.indexOf('/', start);
+			model = end > start ? path.substring(start, end) : null;
+		}
+		else {
+			model = body.path("model").isString() ? body.get("model").asString() : null;
+			if (model == null || model.isBlank()) {
+				return Parsed.failed(OpenAiError.invalidRequest("missing_required_parameter",
+						"You must provide a model parameter.", "model"));
+			}
+		}
+		List<String> served = pools.pool(pool).getModels();
+		if (model != null && !served.isEmpty() && !served.contains(model)) {
+			return Parsed.failed(OpenAiError.modelNotFound(model));
+		}
+		boolean stream = body.path("stream").asBoolean(false);
+		String apiVersion = request.getQueryParams().getFirst("api-version");
+		return new Parsed(new LlmRequest(operation, azureForm, model, apiVersion, stream, body, bytes), null);
+	}
+
+	private static OpenAiError checkTypes(ObjectNode body, LlmOperation operation) {
+		switch (operation) {
+			case CHAT_COMPLETIONS -> {
+				JsonNode messages = body.get("messages");
+				if (messages == null || !messages.isArray() || messages.isEmpty()) {
+					return OpenAiError.invalidRequest("missing_required_parameter",
+							"'messages' is required and must be a non-empty array.", "messages");
+				}
+				for (JsonNode message : messages) {
+					if (!message.isObject() || !message.path("role").isString()) {
+						return OpenAiError.invalidRequest("invalid_type",
+								"Each message must be an object with a string 'role'.", "messages");
+					}
+				}
+			}
+			case COMPLETIONS -> {
+				if (!body.has("prompt")) {
+					return OpenAiError.invalidRequest("missing_required_parameter", "'prompt' is required.",
+							"prompt");
+				}
+			}
+			case EMBEDDINGS -> {
+				if (!body.has("input")) {
+					return OpenAiError.invalidRequest("missing_required_parameter", "'input' is required.", "input");
+				}
+			}
+		}
+		JsonNode model = body.get("model");
+		if (model != null && !model.isString()) {
+			return wrongType("model", "a string");
+		}
+		JsonNode stream = body.get("stream");
+		if (stream != null && !stream.isBoolean() && !stream.isNull()) {
+			return wrongType("stream", "a boolean");
+		}
+		JsonNode streamOptions = body.get("stream_options");
+		if (streamOptions != null && !streamOptions.isObject() && !streamOptions.isNull()) {
+			return wrongType("stream_options", "an object");
+		}
+		for (String field : POSITIVE_INTEGER_FIELDS) {
+			JsonNode value = body.get(field);
+			if (value != null && !value.isNull() && (!value.canConvertToInt() || !value.isIntegralNumber()
+					|| value.asInt() < 1)) {
+				return wrongType(field, "a positive integer");
+			}
+		}
+		JsonNode temperature = body.get("temperature");
+		if (temperature != null && !temperature.isNull() && !temperature.isNumber()) {
+			return wrongType("temperature", "a number");
+		}
+		return null;
+	}
+
+	private static OpenAiError wrongType(String field, String expected) {
+		return OpenAiError.invalidRequest("invalid_type", "'" + field + "' must be " + expected + ".", field);
+	}
+
+	@Override
+	public int getOrder() {
+		return SpillwayFilterOrders.REQUEST_BODY;
+	}
+
+	private record Parsed(LlmRequest request, OpenAiError error) {
+
+		static Parsed failed(OpenAiError error) {
+			return new Parsed(null, error);
+		}
+
+	}
+
+}

@@ -1,0 +1,147 @@
+package dev.spillway.gateway.streaming;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import dev.spillway.gateway.error.ErrorResponses;
+import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.request.LlmExchange;
+import dev.spillway.gateway.request.LlmOperation;
+import dev.spillway.gateway.request.LlmRequest;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+
+/**
+ * The client's response on a Spillway route. Event streams are relayed whole event by whole event, each flushed
+ * as it completes; silence longer than the idle timeout, an upstream failure, or an upstream end without
+ * {@code [DONE]} closes the client's stream with an OpenAI-style error event. Cancelling (the client went away)
+ * travels upstream, where Spring Cloud Gateway disposes the backend connection.
+ */
+final class RelayingResponse extends ServerHttpResponseDecorator {
+
+	private static final Logger log = LoggerFactory.getLogger(RelayingResponse.class);
+
+	static final String ACCEL_BUFFERING = "X-Accel-Buffering";
+
+	private static final byte[] EVENT_END = { '\n', '\n' };
+
+	private final LlmExchange llm;
+
+	private final Duration idleTimeout;
+
+	private volatile Throwable failure;
+
+	RelayingResponse(ServerHttpResponse delegate, LlmExchange llm, Duration idleTimeout) {
+		super(delegate);
+		this.llm = llm;
+		this.idleTimeout = idleTimeout;
+	}
+
+	@Override
+	public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+		if (isEventStream()) {
+			return relay(Flux.from(body));
+		}
+		return super.writeWith(Flux.from(body).doOnNext(buffer -> llm.markFirstByte()));
+	}
+
+	@Override
+	public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
+		if (isEventStream()) {
+			return relay(Flux.from(body).concatMap(Flux::from));
+		}
+		return super.writeAndFlushWith(body);
+	}
+
+	private boolean isEventStream() {
+		MediaType contentType = getHeaders().getContentType();
+		return contentType != null && MediaType.TEXT_EVENT_STREAM.isCompatibleWith(contentType);
+	}
+
+	private Mono<Void> relay(Flux<? extends DataBuffer> upstream) {
+		HttpHeaders headers = getHeaders();
+		headers.remove(HttpHeaders.CONTENT_LENGTH);
+		headers.set(HttpHeaders.CACHE_CONTROL, "no-cache");
+		headers.set(ACCEL_BUFFERING, "no");
+		String encoding = headers.getFirst(HttpHeaders.CONTENT_ENCODING);
+		if (encoding != null && !"identity".equalsIgnoreCase(encoding)) {
+			// Compressed despite our Accept-Encoding: identity. Pass it through untouched rather than cut it wrongly.
+			return getDelegate().writeAndFlushWith(upstream.doOnNext(b -> llm.markFirstByte()).map(Mono::just));
+		}
+		Flux<byte[]> events = Flux.defer(() -> {
+			SseEventSplitter splitter = new SseEventSplitter();
+			return upstream.concatMapIterable(splitter::feed)
+				.doOnDiscard(DataBuffer.class, DataBufferUtils::release)
+				.concatWith(Flux.defer(() -> ending(splitter)));
+		});
+		Flux<DataBuffer> relayed = events.timeout(idleTimeout)
+			.map(bufferFactory()::wrap)
+			.onErrorResume(this::failureEvent)
+			.doOnNext(event -> llm.markFirstByte());
+		// After a failure the client has its error event; signalling the failure onwards makes Spring Cloud Gateway
+		// dispose the backend connection and skip waiting for trailer headers that a broken connection never sends
+		// (reactor-netty's trailerHeaders() does not complete then). StreamingResponseFilter absorbs the signal.
+		return getDelegate().writeAndFlushWith(relayed.map(Mono::just))
+			.then(Mono.defer(() -> failure == null ? Mono.empty() : Mono.error(new RelayedFailure(failure))));
+	}
+
+	private Flux<byte[]> ending(SseEventSplitter splitter) {
+		List<byte[]> tail = splitter.remainder() == null ? List.of() : splitter.feed(EVENT_END);
+		LlmRequest request = llm.request();
+		boolean expectsDone = request != null && request.operation() != LlmOperation.EMBEDDINGS;
+		Flux<byte[]> events = Flux.fromIterable(tail);
+		return expectsDone && !splitter.sawDone() ? events.concatWith(Flux.error(new IncompleteStreamException()))
+				: events;
+	}
+
+	private Mono<DataBuffer> failureEvent(Throwable failure) {
+		this.failure = failure;
+		OpenAiError error;
+		if (failure instanceof TimeoutException) {
+			error = OpenAiError.server(HttpStatus.GATEWAY_TIMEOUT, "upstream_idle_timeout",
+					"The upstream sent nothing for " + idleTimeout.toMillis() + " ms; the stream was ended.");
+		}
+		else if (failure instanceof IncompleteStreamException) {
+			error = OpenAiError.server(HttpStatus.BAD_GATEWAY, "upstream_stream_incomplete",
+					"The upstream ended the stream before it was complete.");
+		}
+		else {
+			error = OpenAiError.server(HttpStatus.BAD_GATEWAY, "upstream_stream_error",
+					"The upstream connection failed in the middle of the stream.");
+		}
+		log.warn("Stream from pool={} backend={} ended with {}: {}", llm.pool(), llm.backend(), error.code(),
+				failure.toString());
+		return Mono.just(ErrorResponses.event(bufferFactory(), error));
+	}
+
+	/** A stream failure already reported to the client in an error event; only cleanup remains to be done. */
+	static final class RelayedFailure extends RuntimeException {
+
+		RelayedFailure(Throwable cause) {
+			super("stream failure already reported to the client", cause, false, false);
+		}
+
+	}
+
+	private static final class IncompleteStreamException extends RuntimeException {
+
+		IncompleteStreamException() {
+			super("stream ended without [DONE]", null, false, false);
+		}
+
+	}
+
+}

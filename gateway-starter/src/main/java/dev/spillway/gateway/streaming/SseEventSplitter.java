@@ -1,0 +1,105 @@
+package dev.spillway.gateway.streaming;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+
+/**
+ * Cuts a byte stream of Server-Sent Events into whole events, bytes unchanged, each with its closing blank line.
+ * Network reads split events anywhere; relaying whole events means a failure can always be reported as a
+ * clean error event, never glued to half an event. One instance per stream; not thread-safe (a Flux delivers
+ * serially).
+ */
+public final class SseEventSplitter {
+
+	private static final byte[] DONE = "data: [DONE]".getBytes(StandardCharsets.US_ASCII);
+
+	private static final byte[] DONE_COMPACT = "data:[DONE]".getBytes(StandardCharsets.US_ASCII);
+
+	private byte[] pending = new byte[256];
+
+	private int length;
+
+	private int scanFrom;
+
+	private boolean done;
+
+	/** Takes one network read (and releases it); returns the events it completed, possibly none. */
+	public List<byte[]> feed(DataBuffer buffer) {
+		try {
+			int readable = buffer.readableByteCount();
+			ensureCapacity(length + readable);
+			buffer.read(pending, length, readable);
+			length += readable;
+		}
+		finally {
+			DataBufferUtils.release(buffer);
+		}
+		return drain();
+	}
+
+	/** Takes bytes directly (tests, replay). */
+	public List<byte[]> feed(byte[] bytes) {
+		ensureCapacity(length + bytes.length);
+		System.arraycopy(bytes, 0, pending, length, bytes.length);
+		length += bytes.length;
+		return drain();
+	}
+
+	/** Bytes of an event the stream ended in the middle of, or {@code null}. */
+	public byte[] remainder() {
+		return length == 0 ? null : Arrays.copyOf(pending, length);
+	}
+
+	/** Whether the {@code data: [DONE]} terminator has been seen. */
+	public boolean sawDone() {
+		return done;
+	}
+
+	private List<byte[]> drain() {
+		List<byte[]> events = null;
+		int start = 0;
+		for (int i = Math.max(scanFrom, 1); i < length; i++) {
+			if (pending[i] == '\n' && (pending[i - 1] == '\n' || (i >= 2 && pending[i - 1] == '\r' && pending[i - 2] == '\n'))) {
+				byte[] event = Arrays.copyOfRange(pending, start, i + 1);
+				if (startsWith(event, DONE) || startsWith(event, DONE_COMPACT)) {
+					done = true;
+				}
+				if (events == null) {
+					events = new ArrayList<>(2);
+				}
+				events.add(event);
+				start = i + 1;
+			}
+		}
+		if (start > 0) {
+			System.arraycopy(pending, start, pending, 0, length - start);
+			length -= start;
+		}
+		scanFrom = Math.max(length - 2, 0);
+		return events == null ? List.of() : events;
+	}
+
+	private void ensureCapacity(int needed) {
+		if (needed > pending.length) {
+			pending = Arrays.copyOf(pending, Math.max(needed, pending.length * 2));
+		}
+	}
+
+	private static boolean startsWith(byte[] event, byte[] prefix) {
+		if (event.length < prefix.length) {
+			return false;
+		}
+		for (int i = 0; i < prefix.length; i++) {
+			if (event[i] != prefix[i]) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+}

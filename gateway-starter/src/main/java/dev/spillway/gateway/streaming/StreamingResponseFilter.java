@@ -1,0 +1,49 @@
+package dev.spillway.gateway.streaming;
+
+import java.time.Duration;
+
+import reactor.core.publisher.Mono;
+
+import dev.spillway.gateway.SpillwayFilterOrders;
+import dev.spillway.gateway.observability.RequestLog;
+import dev.spillway.gateway.request.LlmExchange;
+
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.core.Ordered;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Wraps the response of every Spillway request before {@code NettyWriteResponseFilter} writes it, so every byte
+ * passes through {@link RelayingResponse}, and settles the request (its log line) when the body has ended:
+ * completed, failed or cancelled.
+ */
+public class StreamingResponseFilter implements GlobalFilter, Ordered {
+
+	private final Duration idleTimeout;
+
+	private final RequestLog requestLog;
+
+	public StreamingResponseFilter(Duration idleTimeout, RequestLog requestLog) {
+		this.idleTimeout = idleTimeout;
+		this.requestLog = requestLog;
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		LlmExchange llm = LlmExchange.of(exchange);
+		if (llm == null) {
+			return chain.filter(exchange);
+		}
+		RelayingResponse response = new RelayingResponse(exchange.getResponse(), llm, idleTimeout);
+		return chain.filter(exchange.mutate().response(response).build())
+			.onErrorResume(RelayingResponse.RelayedFailure.class, reported -> Mono.empty())
+			.doFinally(signal -> requestLog.record(exchange, llm, signal));
+	}
+
+	@Override
+	public int getOrder() {
+		return SpillwayFilterOrders.RESPONSE;
+	}
+
+}

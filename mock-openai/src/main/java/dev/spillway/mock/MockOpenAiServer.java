@@ -1,0 +1,460 @@
+package dev.spillway.mock;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A simulated Azure OpenAI resource that also speaks the OpenAI form. It serves
+ * {@code /openai/deployments/{deployment}/chat/completions|embeddings} and
+ * {@code /v1/chat/completions|embeddings} (deployment = body {@code model}), streams answers chunk by
+ * chunk at the deployment's pace, enforces per-minute token and request budgets with real 429 answers
+ * ({@code retry-after}, {@code retry-after-ms}, {@code x-ratelimit-*}), and records every request.
+ * <p>
+ * Tests inject faults with the request header {@value #FAULT_HEADER}, a {@code ;}-separated list of
+ * {@code status=503}, {@code header-delay-ms=200}, {@code reset-after=3} (events, then a TCP reset),
+ * {@code stall-after=2} (events, then silence), {@code event-delay-ms=200} (pause between events).
+ */
+public final class MockOpenAiServer implements AutoCloseable {
+
+	/** Request header that injects faults, see the class description. */
+	public static final String FAULT_HEADER = "x-mock-fault";
+
+	private static final Logger log = LoggerFactory.getLogger(MockOpenAiServer.class);
+
+	private static final JsonMapper json = JsonMapper.builder().build();
+
+	private static final String[] WORDS = ("Spillway keeps every answer flowing while the busy deployments rest and "
+			+ "the quiet ones take their turn so nobody waits longer than they must for a reply").split(" ");
+
+	private final Map<String, DeploymentState> deployments = new ConcurrentHashMap<>();
+
+	private final boolean acceptAnyDeployment;
+
+	private final Queue recorded = new Queue();
+
+	private final AtomicInteger openStreams = new AtomicInteger();
+
+	private final AtomicInteger cancelledStreams = new AtomicInteger();
+
+	private final AtomicLong sequence = new AtomicLong();
+
+	private final DisposableServer server;
+
+	private MockOpenAiServer(String host, int port, Collection<MockDeployment> configured, boolean acceptAnyDeployment) {
+		configured.forEach(d -> deployments.put(d.name(), new DeploymentState(d)));
+		this.acceptAnyDeployment = acceptAnyDeployment;
+		this.server = HttpServer.create()
+			.host(host)
+			.port(port)
+			.route(routes -> routes
+				.post("/openai/deployments/{deployment}/chat/completions",
+						(req, res) -> handle(req, res, req.param("deployment"), false))
+				.post("/openai/deployments/{deployment}/embeddings",
+						(req, res) -> handle(req, res, req.param("deployment"), true))
+				.post("/v1/chat/completions", (req, res) -> handle(req, res, null, false))
+				.post("/v1/embeddings", (req, res) -> handle(req, res, null, true)))
+			.bindNow();
+	}
+
+	/** Starts a mock on a free loopback port serving only the given deployments. */
+	public static MockOpenAiServer start(MockDeployment... deployments) {
+		return new MockOpenAiServer("127.0.0.1", 0, List.of(deployments), false);
+	}
+
+	/** Starts a mock on a free loopback port that serves any deployment name without limits. */
+	public static MockOpenAiServer startPermissive() {
+		return new MockOpenAiServer("127.0.0.1", 0, List.of(), true);
+	}
+
+	/** Starts a mock on the given host and port (0 = free) serving only the given deployments. */
+	public static MockOpenAiServer start(String host, int port, Collection<MockDeployment> deployments) {
+		return new MockOpenAiServer(host, port, deployments, false);
+	}
+
+	public int port() {
+		return server.port();
+	}
+
+	public String baseUrl() {
+		return "http://127.0.0.1:" + server.port();
+	}
+
+	/** Every request received so far, oldest first (the last 10,000). */
+	public List<RecordedRequest> requests() {
+		return recorded.snapshot();
+	}
+
+	/** Requests received for one deployment. */
+	public long requestCount(String deployment) {
+		return recorded.snapshot().stream().filter(r -> deployment.equals(r.deployment())).count();
+	}
+
+	/** Streams currently being written. */
+	public int openStreams() {
+		return openStreams.get();
+	}
+
+	/** Streams that ended because the client (the gateway) went away before the answer was complete. */
+	public int cancelledStreams() {
+		return cancelledStreams.get();
+	}
+
+	/** Forgets recorded requests and counters; budgets and throttles stay. */
+	public void clearRecords() {
+		recorded.clear();
+		cancelledStreams.set(0);
+	}
+
+	/** Answers every request for {@code deployment} with 429 until {@code duration} has passed. */
+	public void throttle(String deployment, Duration duration) {
+		state(deployment).throttledUntilNanos = System.nanoTime() + duration.toNanos();
+	}
+
+	@Override
+	public void close() {
+		server.disposeNow(Duration.ofSeconds(5));
+	}
+
+	private DeploymentState state(String name) {
+		DeploymentState state = deployments.get(name);
+		if (state == null && acceptAnyDeployment) {
+			state = deployments.computeIfAbsent(name, n -> new DeploymentState(MockDeployment.unlimited(n)));
+		}
+		if (state == null) {
+			throw new IllegalArgumentException("Unknown deployment " + name);
+		}
+		return state;
+	}
+
+	private Publisher<Void> handle(HttpServerRequest req, HttpServerResponse res, String pathDeployment,
+			boolean embeddings) {
+		return req.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("").flatMap(body -> {
+			JsonNode request;
+			try {
+				request = json.readTree(body);
+			}
+			catch (RuntimeException ex) {
+				return error(res, HttpResponseStatus.BAD_REQUEST, "invalid_request_error", "Malformed JSON");
+			}
+			String deploymentName = pathDeployment != null ? pathDeployment : request.path("model").asString("");
+			recorded.add(new RecordedRequest(deploymentName, req.method().name(), req.uri(), headers(req), body));
+			DeploymentState deployment = deploymentOrNull(deploymentName);
+			if (deployment == null) {
+				return error(res, HttpResponseStatus.NOT_FOUND, "DeploymentNotFound",
+						"The API deployment for this resource does not exist.");
+			}
+			Faults faults = Faults.parse(req.requestHeaders().get(FAULT_HEADER));
+			Mono<Void> delay = faults.headerDelayMs > 0 ? Mono.delay(Duration.ofMillis(faults.headerDelayMs)).then()
+					: Mono.empty();
+			return delay.then(Mono.defer(() -> respond(res, deployment, request, faults, embeddings)));
+		}).then();
+	}
+
+	private DeploymentState deploymentOrNull(String name) {
+		try {
+			return state(name);
+		}
+		catch (IllegalArgumentException ex) {
+			return null;
+		}
+	}
+
+	private Mono<Void> respond(HttpServerResponse res, DeploymentState deployment, JsonNode request, Faults faults,
+			boolean embeddings) {
+		if (faults.status > 0) {
+			return error(res, HttpResponseStatus.valueOf(faults.status), "server_error", "Injected failure");
+		}
+		int promptTokens = Math.max(1, request.toString().length() / 4);
+		int completionTokens = embeddings ? 0
+				: Math.max(1, request.path("max_tokens").asInt(
+						request.path("max_completion_tokens").asInt(deployment.config.completionTokens())));
+		long waitNanos = deployment.admit(promptTokens + completionTokens);
+		if (waitNanos > 0) {
+			return throttled(res, deployment, waitNanos);
+		}
+		rateLimitHeaders(res, deployment);
+		if (embeddings) {
+			return sendJson(res, HttpResponseStatus.OK, embeddingsBody(request, deployment.config.name(), promptTokens));
+		}
+		String id = "chatcmpl-mock-" + sequence.incrementAndGet();
+		List<String> pieces = new ArrayList<>();
+		for (int i = 0; i < completionTokens; i++) {
+			pieces.add((i == 0 ? "" : " ") + WORDS[i % WORDS.length]);
+		}
+		if (!request.path("stream").asBoolean(false)) {
+			return sendJson(res, HttpResponseStatus.OK,
+					completionBody(id, deployment.config.name(), String.join("", pieces), promptTokens, completionTokens));
+		}
+		boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
+		return stream(res, deployment.config, faults, id, pieces, promptTokens, includeUsage);
+	}
+
+	private Mono<Void> stream(HttpServerResponse res, MockDeployment deployment, Faults faults, String id,
+			List<String> pieces, int promptTokens, boolean includeUsage) {
+		List<String> events = new ArrayList<>();
+		events.add(chunk(id, deployment.name(), json.createObjectNode().put("role", "assistant").put("content", ""), null));
+		pieces.forEach(p -> events.add(chunk(id, deployment.name(), json.createObjectNode().put("content", p), null)));
+		events.add(chunk(id, deployment.name(), json.createObjectNode(), "stop"));
+		if (includeUsage) {
+			ObjectNode usage = chunkNode(id, deployment.name());
+			usage.putArray("choices");
+			usage.set("usage", usage(promptTokens, pieces.size()));
+			events.add(usage.toString());
+		}
+		events.add("[DONE]");
+		Duration pace = faults.eventDelayMs >= 0 ? Duration.ofMillis(faults.eventDelayMs) : deployment.interTokenDelay();
+		Flux<String> frames = Flux.fromIterable(events).map(e -> "data: " + e + "\n\n");
+		if (!pace.isZero()) {
+			frames = frames.delayElements(pace);
+		}
+		if (faults.resetAfter >= 0) {
+			frames = frames.take(faults.resetAfter)
+				.concatWith(Mono.defer(() -> {
+					res.withConnection(c -> {
+						c.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+						c.channel().close();
+					});
+					return Mono.never();
+				}));
+		}
+		else if (faults.stallAfter >= 0) {
+			frames = frames.take(faults.stallAfter).concatWith(Flux.never());
+		}
+		Flux<String> tracked = frames.doOnSubscribe(s -> openStreams.incrementAndGet())
+			.doOnCancel(cancelledStreams::incrementAndGet)
+			.doFinally(signal -> openStreams.decrementAndGet());
+		res.status(HttpResponseStatus.OK)
+			.header("Content-Type", "text/event-stream; charset=utf-8")
+			.header("Cache-Control", "no-cache");
+		return res.sendString(tracked, StandardCharsets.UTF_8).then();
+	}
+
+	private Mono<Void> throttled(HttpServerResponse res, DeploymentState deployment, long waitNanos) {
+		long waitMs = Math.max(1, waitNanos / 1_000_000);
+		long waitSeconds = Math.max(1, (waitMs + 999) / 1000);
+		rateLimitHeaders(res, deployment);
+		res.header("retry-after", Long.toString(waitSeconds)).header("retry-after-ms", Long.toString(waitMs));
+		ObjectNode body = json.createObjectNode();
+		body.putObject("error")
+			.put("code", "429")
+			.put("message", "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version "
+					+ "2024-10-21 have exceeded token rate limit of your current OpenAI S0 pricing tier. "
+					+ "Please retry after " + waitSeconds + " seconds.");
+		return sendJson(res, HttpResponseStatus.TOO_MANY_REQUESTS, body);
+	}
+
+	private static void rateLimitHeaders(HttpServerResponse res, DeploymentState deployment) {
+		if (!deployment.tokens.unlimited()) {
+			res.header("x-ratelimit-limit-tokens", Long.toString(deployment.tokens.capacity()))
+				.header("x-ratelimit-remaining-tokens", Long.toString(deployment.tokens.remaining()))
+				.header("x-ratelimit-reset-tokens", GoDurations.format(deployment.tokens.nanosUntilFull()));
+		}
+		if (!deployment.requests.unlimited()) {
+			res.header("x-ratelimit-limit-requests", Long.toString(deployment.requests.capacity()))
+				.header("x-ratelimit-remaining-requests", Long.toString(deployment.requests.remaining()))
+				.header("x-ratelimit-reset-requests", GoDurations.format(deployment.requests.nanosUntilFull()));
+		}
+	}
+
+	private static Mono<Void> error(HttpServerResponse res, HttpResponseStatus status, String code, String message) {
+		ObjectNode body = json.createObjectNode();
+		body.putObject("error").put("message", message).put("type", code).putNull("param").put("code", code);
+		return sendJson(res, status, body);
+	}
+
+	private static Mono<Void> sendJson(HttpServerResponse res, HttpResponseStatus status, JsonNode body) {
+		byte[] bytes = json.writeValueAsBytes(body);
+		return res.status(status)
+			.header("Content-Type", "application/json")
+			.header("Content-Length", Integer.toString(bytes.length))
+			.sendByteArray(Mono.just(bytes))
+			.then();
+	}
+
+	private static ObjectNode chunkNode(String id, String model) {
+		ObjectNode node = json.createObjectNode();
+		node.put("id", id).put("object", "chat.completion.chunk").put("created", System.currentTimeMillis() / 1000)
+			.put("model", model);
+		return node;
+	}
+
+	private static String chunk(String id, String model, ObjectNode delta, String finishReason) {
+		ObjectNode node = chunkNode(id, model);
+		ObjectNode choice = node.putArray("choices").addObject();
+		choice.put("index", 0).set("delta", delta);
+		if (finishReason == null) {
+			choice.putNull("finish_reason");
+		}
+		else {
+			choice.put("finish_reason", finishReason);
+		}
+		return node.toString();
+	}
+
+	private static ObjectNode completionBody(String id, String model, String text, int promptTokens,
+			int completionTokens) {
+		ObjectNode node = json.createObjectNode();
+		node.put("id", id).put("object", "chat.completion").put("created", System.currentTimeMillis() / 1000)
+			.put("model", model);
+		ObjectNode choice = node.putArray("choices").addObject();
+		choice.put("index", 0).put("finish_reason", "stop");
+		choice.putObject("message").put("role", "assistant").put("content", text);
+		node.set("usage", usage(promptTokens, completionTokens));
+		return node;
+	}
+
+	private static ObjectNode usage(int promptTokens, int completionTokens) {
+		return json.createObjectNode()
+			.put("prompt_tokens", promptTokens)
+			.put("completion_tokens", completionTokens)
+			.put("total_tokens", promptTokens + completionTokens);
+	}
+
+	private static ObjectNode embeddingsBody(JsonNode request, String model, int promptTokens) {
+		JsonNode input = request.path("input");
+		List<String> inputs = new ArrayList<>();
+		if (input.isArray()) {
+			input.forEach(i -> inputs.add(i.toString()));
+		}
+		else {
+			inputs.add(input.asString(""));
+		}
+		ObjectNode node = json.createObjectNode().put("object", "list").put("model", model);
+		ArrayNode data = node.putArray("data");
+		for (int i = 0; i < inputs.size(); i++) {
+			ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
+			ArrayNode vector = item.putArray("embedding");
+			int hash = inputs.get(i).hashCode();
+			for (int d = 0; d < 8; d++) {
+				vector.add(((hash >>> d) & 0xff) / 255.0);
+			}
+		}
+		node.putObject("usage").put("prompt_tokens", promptTokens).put("total_tokens", promptTokens);
+		return node;
+	}
+
+	private static Map<String, String> headers(HttpServerRequest req) {
+		Map<String, String> headers = new HashMap<>();
+		req.requestHeaders().forEach(e -> headers.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
+		return headers;
+	}
+
+	private static final class DeploymentState {
+
+		final MockDeployment config;
+
+		final MinuteBudget tokens;
+
+		final MinuteBudget requests;
+
+		volatile long throttledUntilNanos;
+
+		DeploymentState(MockDeployment config) {
+			this.config = config;
+			this.tokens = new MinuteBudget(config.tokensPerMinute());
+			this.requests = new MinuteBudget(config.requestsPerMinute());
+		}
+
+		/** Returns 0 when admitted, else nanos to wait. */
+		synchronized long admit(int tokenCost) {
+			long forced = throttledUntilNanos - System.nanoTime();
+			if (forced > 0) {
+				return forced;
+			}
+			long requestWait = requests.tryTake(1);
+			if (requestWait > 0) {
+				return requestWait;
+			}
+			long tokenWait = tokens.tryTake(tokenCost);
+			if (tokenWait > 0) {
+				log.debug("{} throttled for {} ms", config.name(), tokenWait / 1_000_000);
+			}
+			return tokenWait;
+		}
+
+	}
+
+	private record Faults(int status, long headerDelayMs, int resetAfter, int stallAfter, long eventDelayMs) {
+
+		static Faults parse(String header) {
+			int status = 0;
+			long headerDelay = 0;
+			int reset = -1;
+			int stall = -1;
+			long eventDelay = -1;
+			if (header != null) {
+				for (String part : header.split(";")) {
+					String[] kv = part.trim().split("=", 2);
+					if (kv.length != 2) {
+						continue;
+					}
+					long value = Long.parseLong(kv[1].trim());
+					switch (kv[0].trim()) {
+						case "status" -> status = (int) value;
+						case "header-delay-ms" -> headerDelay = value;
+						case "reset-after" -> reset = (int) value;
+						case "stall-after" -> stall = (int) value;
+						case "event-delay-ms" -> eventDelay = value;
+						default -> {
+						}
+					}
+				}
+			}
+			return new Faults(status, headerDelay, reset, stall, eventDelay);
+		}
+
+	}
+
+	private static final class Queue {
+
+		private static final int MAX = 10_000;
+
+		private final ConcurrentLinkedQueue<RecordedRequest> items = new ConcurrentLinkedQueue<>();
+
+		private final AtomicInteger size = new AtomicInteger();
+
+		void add(RecordedRequest request) {
+			items.add(request);
+			if (size.incrementAndGet() > MAX && items.poll() != null) {
+				size.decrementAndGet();
+			}
+		}
+
+		List<RecordedRequest> snapshot() {
+			return List.copyOf(items);
+		}
+
+		void clear() {
+			items.clear();
+			size.set(0);
+		}
+
+	}
+
+}
