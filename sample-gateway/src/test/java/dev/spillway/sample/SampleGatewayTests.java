@@ -1,0 +1,81 @@
+package dev.spillway.sample;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The sample as a newcomer meets it: embedded Redis and simulated deployments, the demo key, a streamed answer. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class SampleGatewayTests {
+
+	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+	@LocalServerPort
+	int port;
+
+	@Test
+	void demoKeyStreamsAChatCompletion() throws Exception {
+		HttpResponse<java.util.stream.Stream<String>> response = http.send(HttpRequest
+			.newBuilder(URI.create("http://localhost:" + port + "/v1/chat/completions"))
+			.header("Authorization", "Bearer sk-spillway-demo")
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString("""
+					{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Hello"}]}"""))
+			.timeout(Duration.ofSeconds(30))
+			.build(), HttpResponse.BodyHandlers.ofLines());
+
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+		List<String> events = response.body().filter(line -> line.startsWith("data: ")).collect(Collectors.toList());
+		assertThat(events).hasSizeGreaterThan(10).last().isEqualTo("data: [DONE]");
+	}
+
+	@Test
+	void azureFormAndEmbeddingsWorkToo() throws Exception {
+		HttpResponse<String> chat = post("/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
+				"{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+		HttpResponse<String> embeddings = post("/v1/embeddings",
+				"{\"model\":\"text-embedding-3-small\",\"input\":\"Hi\"}");
+
+		assertThat(chat.statusCode()).isEqualTo(200);
+		assertThat(chat.body()).contains("\"object\":\"chat.completion\"");
+		assertThat(embeddings.statusCode()).isEqualTo(200);
+		assertThat(embeddings.body()).contains("\"embedding\"");
+	}
+
+	@Test
+	void healthIncludesTheEmbeddedRedis() throws Exception {
+		HttpResponse<String> health = http.send(HttpRequest
+			.newBuilder(URI.create("http://localhost:" + port + "/actuator/health"))
+			.build(), HttpResponse.BodyHandlers.ofString());
+		HttpResponse<String> prometheus = http.send(HttpRequest
+			.newBuilder(URI.create("http://localhost:" + port + "/actuator/prometheus"))
+			.build(), HttpResponse.BodyHandlers.ofString());
+
+		assertThat(health.statusCode()).isEqualTo(200);
+		assertThat(health.body()).contains("\"redis\":{\"details\":{\"version\"");
+		assertThat(prometheus.statusCode()).isEqualTo(200);
+		assertThat(prometheus.body()).contains("jvm_memory_used_bytes");
+	}
+
+	private HttpResponse<String> post(String path, String body) throws Exception {
+		return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+			.header("api-key", "sk-spillway-demo")
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(body))
+			.timeout(Duration.ofSeconds(30))
+			.build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+}
