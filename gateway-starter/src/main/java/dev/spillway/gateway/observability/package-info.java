@@ -1,0 +1,4 @@
+/**
+ * Request logs (and, later, metrics and health).
+ */
+package dev.spillway.gateway.observability;
