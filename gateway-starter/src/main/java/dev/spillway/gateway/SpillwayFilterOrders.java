@@ -22,6 +22,12 @@ public final class SpillwayFilterOrders {
 	/** Reads, limits (413), parses and validates (400/404/415) the body once. */
 	public static final int REQUEST_BODY = -300;
 
+	/**
+	 * Chooses the backend of each attempt and fails over before the first byte reaches the client. Before Spring
+	 * Cloud Gateway's {@code RouteToRequestUrlFilter} (10000), so every attempt is load balanced afresh.
+	 */
+	public static final int FAILOVER = 9000;
+
 	/** Rewrites the request for the chosen backend: URL, credentials, body. Right after the load balancer. */
 	public static final int BACKEND_REQUEST = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER + 1;
 

@@ -38,7 +38,9 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>
  * Tests inject faults with the request header {@value #FAULT_HEADER}, a {@code ;}-separated list of
  * {@code status=503}, {@code header-delay-ms=200}, {@code reset-after=3} (events, then a TCP reset),
- * {@code stall-after=2} (events, then silence), {@code event-delay-ms=200} (pause between events).
+ * {@code stall-after=2} (events, then silence), {@code event-delay-ms=200} (pause between events),
+ * {@code quota=1} (429 {@code insufficient_quota}). {@link #faults(String, String)} sets standing faults for one
+ * deployment the same way.
  */
 public final class MockOpenAiServer implements AutoCloseable {
 
@@ -131,6 +133,11 @@ public final class MockOpenAiServer implements AutoCloseable {
 		cancelledStreams.set(0);
 	}
 
+	/** Applies {@code faults} (header syntax) to every request for {@code deployment}; {@code null} clears them. */
+	public void faults(String deployment, String faults) {
+		state(deployment).faults = faults;
+	}
+
 	/** Answers every request for {@code deployment} with 429 until {@code duration} has passed. */
 	public void throttle(String deployment, Duration duration) {
 		state(deployment).throttledUntilNanos = System.nanoTime() + duration.toNanos();
@@ -169,7 +176,9 @@ public final class MockOpenAiServer implements AutoCloseable {
 				return error(res, HttpResponseStatus.NOT_FOUND, "DeploymentNotFound",
 						"The API deployment for this resource does not exist.");
 			}
-			Faults faults = Faults.parse(req.requestHeaders().get(FAULT_HEADER));
+			String standing = deployment.faults;
+			String asked = req.requestHeaders().get(FAULT_HEADER);
+			Faults faults = Faults.parse(standing == null ? asked : asked == null ? standing : standing + ";" + asked);
 			Mono<Void> delay = faults.headerDelayMs > 0 ? Mono.delay(Duration.ofMillis(faults.headerDelayMs)).then()
 					: Mono.empty();
 			return delay.then(Mono.defer(() -> respond(res, deployment, request, faults, embeddings)));
@@ -188,7 +197,12 @@ public final class MockOpenAiServer implements AutoCloseable {
 	private Mono<Void> respond(HttpServerResponse res, DeploymentState deployment, JsonNode request, Faults faults,
 			boolean embeddings) {
 		if (faults.status > 0) {
-			return error(res, HttpResponseStatus.valueOf(faults.status), "server_error", "Injected failure");
+			return error(res, HttpResponseStatus.valueOf(faults.status), faults.status < 500 ? "invalid_request_error"
+					: "server_error", "Injected failure");
+		}
+		if (faults.quota) {
+			return error(res, HttpResponseStatus.TOO_MANY_REQUESTS, "insufficient_quota",
+					"You exceeded your current quota, please check your plan and billing details.");
 		}
 		int promptTokens = Math.max(1, request.toString().length() / 4);
 		int completionTokens = embeddings ? 0
@@ -375,6 +389,8 @@ public final class MockOpenAiServer implements AutoCloseable {
 
 		volatile long throttledUntilNanos;
 
+		volatile String faults;
+
 		DeploymentState(MockDeployment config) {
 			this.config = config;
 			this.tokens = new MinuteBudget(config.tokensPerMinute());
@@ -400,7 +416,8 @@ public final class MockOpenAiServer implements AutoCloseable {
 
 	}
 
-	private record Faults(int status, long headerDelayMs, int resetAfter, int stallAfter, long eventDelayMs) {
+	private record Faults(int status, long headerDelayMs, int resetAfter, int stallAfter, long eventDelayMs,
+			boolean quota) {
 
 		static Faults parse(String header) {
 			int status = 0;
@@ -408,6 +425,7 @@ public final class MockOpenAiServer implements AutoCloseable {
 			int reset = -1;
 			int stall = -1;
 			long eventDelay = -1;
+			boolean quota = false;
 			if (header != null) {
 				for (String part : header.split(";")) {
 					String[] kv = part.trim().split("=", 2);
@@ -421,12 +439,13 @@ public final class MockOpenAiServer implements AutoCloseable {
 						case "reset-after" -> reset = (int) value;
 						case "stall-after" -> stall = (int) value;
 						case "event-delay-ms" -> eventDelay = value;
+						case "quota" -> quota = value != 0;
 						default -> {
 						}
 					}
 				}
 			}
-			return new Faults(status, headerDelay, reset, stall, eventDelay);
+			return new Faults(status, headerDelay, reset, stall, eventDelay, quota);
 		}
 
 	}

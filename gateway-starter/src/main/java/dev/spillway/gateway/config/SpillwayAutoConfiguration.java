@@ -1,12 +1,23 @@
 package dev.spillway.gateway.config;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.error.SpillwayErrorWebExceptionHandler;
+import dev.spillway.gateway.observability.PoolStates;
 import dev.spillway.gateway.observability.RequestLog;
+import dev.spillway.gateway.observability.RoutingMetrics;
+import dev.spillway.gateway.observability.SpillwayEndpoint;
+import dev.spillway.gateway.observability.SpillwayHealthIndicator;
 import dev.spillway.gateway.request.LlmExchangeFilter;
 import dev.spillway.gateway.request.RequestBodyFilter;
+import dev.spillway.gateway.routing.BackendState;
+import dev.spillway.gateway.routing.FailoverFilter;
 import dev.spillway.gateway.routing.PoolRegistry;
+import dev.spillway.gateway.routing.SharedThrottles;
 import dev.spillway.gateway.routing.SpillwayLoadBalancerClientConfiguration;
 import dev.spillway.gateway.streaming.StreamingResponseFilter;
 import dev.spillway.gateway.tenant.TenantAuthenticationFilter;
@@ -14,6 +25,7 @@ import dev.spillway.gateway.tenant.TenantDirectory;
 import dev.spillway.gateway.upstream.BackendRequestFilter;
 import dev.spillway.gateway.upstream.BackendRequests;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -23,6 +35,8 @@ import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClients;
 import org.springframework.context.annotation.Bean;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 /**
  * Spillway's filters, load balancer and shared pieces, active when Spring Cloud Gateway's WebFlux server is on
@@ -37,8 +51,44 @@ public class SpillwayAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	PoolRegistry spillwayPoolRegistry(SpillwayProperties properties) {
-		return new PoolRegistry(properties.getPools());
+	PoolRegistry spillwayPoolRegistry(SpillwayProperties properties,
+			ObjectProvider<CircuitBreakerRegistry> circuitBreakerRegistry) {
+		CircuitBreakerRegistry registry = circuitBreakerRegistry.getIfAvailable(CircuitBreakerRegistry::ofDefaults);
+		SpillwayProperties.CircuitBreaker breaker = properties.getRouting().getCircuitBreaker();
+		CircuitBreakerConfig config = CircuitBreakerConfig.custom()
+			.failureRateThreshold(breaker.getFailureRateThreshold())
+			.slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+			.slidingWindowSize(breaker.getSlidingWindowSize())
+			.minimumNumberOfCalls(breaker.getMinimumNumberOfCalls())
+			.waitDurationInOpenState(breaker.getWaitDurationInOpenState())
+			.permittedNumberOfCallsInHalfOpenState(breaker.getPermittedCallsInHalfOpenState())
+			.automaticTransitionFromOpenToHalfOpenEnabled(true)
+			.build();
+		return new PoolRegistry(properties.getPools(),
+				(pool, backend) -> new BackendState(
+						registry.circuitBreaker("spillway." + pool + "." + backend.getId(), config),
+						breaker.getWaitDurationInOpenState().toMillis()));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SharedThrottles spillwaySharedThrottles(PoolRegistry pools, ReactiveRedisConnectionFactory redis,
+			SpillwayProperties properties) {
+		SpillwayProperties.SharedState shared = properties.getSharedState();
+		return new SharedThrottles(pools, new ReactiveStringRedisTemplate(redis), shared.getKeyPrefix(),
+				shared.getCommandTimeout(), shared.getResyncInterval());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RoutingMetrics spillwayRoutingMetrics(ObjectProvider<MeterRegistry> meterRegistry) {
+		return new RoutingMetrics(meterRegistry.getIfAvailable(SimpleMeterRegistry::new));
+	}
+
+	@Bean
+	FailoverFilter spillwayFailoverFilter(PoolRegistry pools, SharedThrottles throttles,
+			SpillwayProperties properties, RoutingMetrics metrics) {
+		return new FailoverFilter(pools, throttles, properties.getRouting(), metrics);
 	}
 
 	@Bean
@@ -81,6 +131,25 @@ public class SpillwayAutoConfiguration {
 	@Bean
 	SpillwayErrorWebExceptionHandler spillwayErrorWebExceptionHandler() {
 		return new SpillwayErrorWebExceptionHandler();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PoolStates spillwayPoolStates(PoolRegistry pools) {
+		return new PoolStates(pools);
+	}
+
+	@Bean(name = "spillwayHealthIndicator")
+	@ConditionalOnMissingBean(name = "spillwayHealthIndicator")
+	SpillwayHealthIndicator spillwayHealthIndicator(PoolStates states, SharedThrottles throttles,
+			ReactiveRedisConnectionFactory redis, SpillwayProperties properties) {
+		return new SpillwayHealthIndicator(states, throttles, redis, properties.getSharedState().getCommandTimeout());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SpillwayEndpoint spillwayEndpoint(PoolStates states, SharedThrottles throttles) {
+		return new SpillwayEndpoint(states, throttles);
 	}
 
 	private static JsonMapper spillwayJson() {

@@ -45,6 +45,30 @@ public class SpillwayProperties {
 	@Valid
 	private Streaming streaming = new Streaming();
 
+	/** Failover, throttling and circuit breaking, for every pool. */
+	@Valid
+	private Routing routing = new Routing();
+
+	/** State shared with the other gateway instances through Redis. */
+	@Valid
+	private SharedState sharedState = new SharedState();
+
+	public Routing getRouting() {
+		return routing;
+	}
+
+	public void setRouting(Routing routing) {
+		this.routing = routing;
+	}
+
+	public SharedState getSharedState() {
+		return sharedState;
+	}
+
+	public void setSharedState(SharedState sharedState) {
+		this.sharedState = sharedState;
+	}
+
 	public Map<String, Pool> getPools() {
 		return pools;
 	}
@@ -104,6 +128,53 @@ public class SpillwayProperties {
 		 * Another name is answered with 404 {@code model_not_found}.
 		 */
 		private List<String> models = new ArrayList<>();
+
+		/**
+		 * Spill budget: how long a request may wait, in total, for a throttled backend of a more preferred priority
+		 * group to recover instead of spilling to a less preferred group (the PTU pattern). 0 spills at once. When
+		 * every group is throttled, it is also how long a request waits for the earliest recovery before the
+		 * client gets 429. A request may lower it with the {@code x-spillway-max-wait} header (milliseconds).
+		 */
+		@NotNull
+		private Duration maxWait = Duration.ZERO;
+
+		/** Most backend calls one request may make (the first try included) before its outcome is final. */
+		@Min(1)
+		private int maxAttempts = 4;
+
+		/** Time from the request's arrival after which no new attempt is started. */
+		@NotNull
+		private Duration deadline = Duration.ofSeconds(60);
+
+		public Duration getMaxWait() {
+			return maxWait;
+		}
+
+		public void setMaxWait(Duration maxWait) {
+			this.maxWait = maxWait;
+		}
+
+		public int getMaxAttempts() {
+			return maxAttempts;
+		}
+
+		public void setMaxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		public Duration getDeadline() {
+			return deadline;
+		}
+
+		public void setDeadline(Duration deadline) {
+			this.deadline = deadline;
+		}
+
+		@AssertTrue(message = "max-wait must not be negative and deadline must be positive")
+		public boolean isDurationsValid() {
+			return maxWait != null && !maxWait.isNegative() && deadline != null && !deadline.isNegative()
+					&& !deadline.isZero();
+		}
 
 		public List<Backend> getBackends() {
 			return backends;
@@ -357,6 +428,236 @@ public class SpillwayProperties {
 		@AssertTrue(message = "idle-timeout must be positive")
 		public boolean isIdleTimeoutPositive() {
 			return idleTimeout == null || !idleTimeout.isNegative() && !idleTimeout.isZero();
+		}
+
+	}
+
+	/** Failover, throttling and circuit breaking. */
+	public static class Routing {
+
+		/**
+		 * Backend statuses, besides 429, after which the request is sent to the next backend (before any byte has
+		 * reached the client). Connection failures and response-header timeouts always fail over.
+		 */
+		@NotNull
+		private List<Integer> failoverStatuses = new ArrayList<>(List.of(500, 502, 503, 504));
+
+		/** Whether responses carry {@code x-spillway-backend} naming the backend that served them. */
+		private boolean backendHeader = true;
+
+		/** How long a 429 takes a backend out. */
+		@Valid
+		private Throttle throttle = new Throttle();
+
+		/** Per-backend circuit breakers (Resilience4j). */
+		@Valid
+		private CircuitBreaker circuitBreaker = new CircuitBreaker();
+
+		public List<Integer> getFailoverStatuses() {
+			return failoverStatuses;
+		}
+
+		public void setFailoverStatuses(List<Integer> failoverStatuses) {
+			this.failoverStatuses = failoverStatuses;
+		}
+
+		public boolean isBackendHeader() {
+			return backendHeader;
+		}
+
+		public void setBackendHeader(boolean backendHeader) {
+			this.backendHeader = backendHeader;
+		}
+
+		public Throttle getThrottle() {
+			return throttle;
+		}
+
+		public void setThrottle(Throttle throttle) {
+			this.throttle = throttle;
+		}
+
+		public CircuitBreaker getCircuitBreaker() {
+			return circuitBreaker;
+		}
+
+		public void setCircuitBreaker(CircuitBreaker circuitBreaker) {
+			this.circuitBreaker = circuitBreaker;
+		}
+
+		@AssertTrue(message = "failover-statuses must be HTTP statuses from 400 to 599, other than 429")
+		public boolean isFailoverStatusesValid() {
+			return failoverStatuses.stream().allMatch(s -> s != null && s >= 400 && s <= 599 && s != 429);
+		}
+
+	}
+
+	/** How long a 429 takes a backend out of rotation. */
+	public static class Throttle {
+
+		/** Used when a 429 says nothing usable about when to come back. */
+		@NotNull
+		private Duration defaultDuration = Duration.ofSeconds(10);
+
+		/** Shortest throttle, whatever the backend says. */
+		@NotNull
+		private Duration minDuration = Duration.ofMillis(100);
+
+		/** Longest throttle, whatever the backend says (trial quotas have asked for 86400 s). */
+		@NotNull
+		private Duration maxDuration = Duration.ofSeconds(120);
+
+		/** How long a 429 {@code insufficient_quota} (billing, not load) takes the backend out. */
+		@NotNull
+		private Duration quotaExhaustedDuration = Duration.ofHours(1);
+
+		public Duration getDefaultDuration() {
+			return defaultDuration;
+		}
+
+		public void setDefaultDuration(Duration defaultDuration) {
+			this.defaultDuration = defaultDuration;
+		}
+
+		public Duration getMinDuration() {
+			return minDuration;
+		}
+
+		public void setMinDuration(Duration minDuration) {
+			this.minDuration = minDuration;
+		}
+
+		public Duration getMaxDuration() {
+			return maxDuration;
+		}
+
+		public void setMaxDuration(Duration maxDuration) {
+			this.maxDuration = maxDuration;
+		}
+
+		public Duration getQuotaExhaustedDuration() {
+			return quotaExhaustedDuration;
+		}
+
+		public void setQuotaExhaustedDuration(Duration quotaExhaustedDuration) {
+			this.quotaExhaustedDuration = quotaExhaustedDuration;
+		}
+
+		@AssertTrue(message = "throttle durations must satisfy 0 <= min-duration <= default-duration <= max-duration")
+		public boolean isRangeValid() {
+			return minDuration != null && defaultDuration != null && maxDuration != null && !minDuration.isNegative()
+					&& minDuration.compareTo(defaultDuration) <= 0 && defaultDuration.compareTo(maxDuration) <= 0;
+		}
+
+	}
+
+	/** Resilience4j circuit breaker settings applied to every backend (each backend has its own breaker). */
+	public static class CircuitBreaker {
+
+		/** Failure percentage at or above which the breaker opens. */
+		@Min(1)
+		@jakarta.validation.constraints.Max(100)
+		private int failureRateThreshold = 50;
+
+		/** Number of most recent calls the failure rate is computed over. */
+		@Min(1)
+		private int slidingWindowSize = 20;
+
+		/** Calls needed before the failure rate counts. */
+		@Min(1)
+		private int minimumNumberOfCalls = 10;
+
+		/** How long an open breaker keeps its backend out before letting trial calls through. */
+		@NotNull
+		private Duration waitDurationInOpenState = Duration.ofSeconds(30);
+
+		/** Trial calls let through while half open. */
+		@Min(1)
+		private int permittedCallsInHalfOpenState = 2;
+
+		public int getFailureRateThreshold() {
+			return failureRateThreshold;
+		}
+
+		public void setFailureRateThreshold(int failureRateThreshold) {
+			this.failureRateThreshold = failureRateThreshold;
+		}
+
+		public int getSlidingWindowSize() {
+			return slidingWindowSize;
+		}
+
+		public void setSlidingWindowSize(int slidingWindowSize) {
+			this.slidingWindowSize = slidingWindowSize;
+		}
+
+		public int getMinimumNumberOfCalls() {
+			return minimumNumberOfCalls;
+		}
+
+		public void setMinimumNumberOfCalls(int minimumNumberOfCalls) {
+			this.minimumNumberOfCalls = minimumNumberOfCalls;
+		}
+
+		public Duration getWaitDurationInOpenState() {
+			return waitDurationInOpenState;
+		}
+
+		public void setWaitDurationInOpenState(Duration waitDurationInOpenState) {
+			this.waitDurationInOpenState = waitDurationInOpenState;
+		}
+
+		public int getPermittedCallsInHalfOpenState() {
+			return permittedCallsInHalfOpenState;
+		}
+
+		public void setPermittedCallsInHalfOpenState(int permittedCallsInHalfOpenState) {
+			this.permittedCallsInHalfOpenState = permittedCallsInHalfOpenState;
+		}
+
+	}
+
+	/** State shared through Redis. */
+	public static class SharedState {
+
+		/** Prefix of every Redis key and channel Spillway uses; give each Spillway deployment its own. */
+		@NotBlank
+		@Pattern(regexp = "[A-Za-z0-9._:-]+", message = "may contain only letters, digits, '.', '_', ':' and '-'")
+		private String keyPrefix = "spillway";
+
+		/** Longest time a Redis command may take before Spillway goes on without it. */
+		@NotNull
+		private Duration commandTimeout = Duration.ofSeconds(2);
+
+		/**
+		 * After Redis was unreachable, how often Spillway tries to re-share its local throttles and reload the
+		 * shared ones. Nothing runs at this interval while Redis is healthy.
+		 */
+		@NotNull
+		private Duration resyncInterval = Duration.ofSeconds(5);
+
+		public String getKeyPrefix() {
+			return keyPrefix;
+		}
+
+		public void setKeyPrefix(String keyPrefix) {
+			this.keyPrefix = keyPrefix;
+		}
+
+		public Duration getCommandTimeout() {
+			return commandTimeout;
+		}
+
+		public void setCommandTimeout(Duration commandTimeout) {
+			this.commandTimeout = commandTimeout;
+		}
+
+		public Duration getResyncInterval() {
+			return resyncInterval;
+		}
+
+		public void setResyncInterval(Duration resyncInterval) {
+			this.resyncInterval = resyncInterval;
 		}
 
 	}

@@ -1,5 +1,8 @@
 package dev.spillway.gateway.request;
 
+import dev.spillway.gateway.routing.BackendCall;
+import dev.spillway.gateway.routing.BackendInstance;
+
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -14,6 +17,16 @@ public final class LlmExchange {
 	private final String pool;
 
 	private final long startNanos = System.nanoTime();
+
+	private final long startMillis = System.currentTimeMillis();
+
+	private volatile BackendInstance plannedBackend;
+
+	private volatile BackendCall backendCall;
+
+	private volatile boolean upstreamFailed;
+
+	private volatile int attempts;
 
 	private volatile String tenant;
 
@@ -38,6 +51,44 @@ public final class LlmExchange {
 
 	public long startNanos() {
 		return startNanos;
+	}
+
+	/** Wall-clock arrival time, comparable with throttle ends shared between instances. */
+	public long startMillis() {
+		return startMillis;
+	}
+
+	/** The backend the failover filter chose for the current attempt; the load balancer returns it. */
+	public BackendInstance plannedBackend() {
+		return plannedBackend;
+	}
+
+	public void plannedBackend(BackendInstance backend) {
+		this.plannedBackend = backend;
+		this.attempts++;
+	}
+
+	/** How many backend calls this request has made. */
+	public int attempts() {
+		return attempts;
+	}
+
+	/** The call whose answer goes to the client, settled when the body has ended; or {@code null}. */
+	public BackendCall backendCall() {
+		return backendCall;
+	}
+
+	public void backendCall(BackendCall call) {
+		this.backendCall = call;
+	}
+
+	/** Whether the answer's stream failed upstream after it had started. */
+	public boolean upstreamFailed() {
+		return upstreamFailed;
+	}
+
+	public void markUpstreamFailed() {
+		this.upstreamFailed = true;
 	}
 
 	/** The authenticated tenant id, or {@code null} before authentication. */

@@ -13,8 +13,9 @@ import tools.jackson.databind.node.ObjectNode;
  * @param stream whether the client asked for a streamed answer
  * @param body the parsed JSON body (never modified; copy before changing)
  * @param bodyBytes the body exactly as received
+ * @param estimatedTokens tokens the request may use (prompt plus completion reservation), for routing decisions
  */
 public record LlmRequest(LlmOperation operation, boolean azureForm, String model, String apiVersion, boolean stream,
-		ObjectNode body, byte[] bodyBytes) {
+		ObjectNode body, byte[] bodyBytes, long estimatedTokens) {
 
 }

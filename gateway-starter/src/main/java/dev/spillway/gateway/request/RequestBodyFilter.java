@@ -146,7 +146,17 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 		}
 		boolean stream = body.path("stream").asBoolean(false);
 		String apiVersion = request.getQueryParams().getFirst("api-version");
-		return new Parsed(new LlmRequest(operation, azureForm, model, apiVersion, stream, body, bytes), null);
+		return new Parsed(new LlmRequest(operation, azureForm, model, apiVersion, stream, body, bytes,
+				roughTokenEstimate(body, bytes.length)), null);
+	}
+
+	/**
+	 * About four bytes of JSON per prompt token, plus the completion the request reserves. Only compared with the
+	 * remaining tokens a backend reported, to route around a 429 before it happens.
+	 */
+	private static long roughTokenEstimate(ObjectNode body, int bodyLength) {
+		JsonNode reserved = body.has("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+		return bodyLength / 4L + (reserved != null && reserved.canConvertToInt() ? reserved.asInt() : 0);
 	}
 
 	private static OpenAiError checkTypes(ObjectNode body, LlmOperation operation) {

@@ -16,9 +16,12 @@ public final class BackendInstance implements ServiceInstance {
 
 	private final int port;
 
-	public BackendInstance(String pool, SpillwayProperties.Backend backend) {
+	private final BackendState state;
+
+	public BackendInstance(String pool, SpillwayProperties.Backend backend, BackendState state) {
 		this.pool = pool;
 		this.backend = backend;
+		this.state = state;
 		URI url = backend.getUrl();
 		this.port = url.getPort() >= 0 ? url.getPort() : ("https".equalsIgnoreCase(url.getScheme()) ? 443 : 80);
 	}
@@ -33,6 +36,11 @@ public final class BackendInstance implements ServiceInstance {
 
 	public SpillwayProperties.Backend backend() {
 		return backend;
+	}
+
+	/** Live state: throttle, token hint, circuit breaker. */
+	public BackendState state() {
+		return state;
 	}
 
 	@Override

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import dev.spillway.gateway.config.SpillwayProperties;
@@ -19,11 +20,12 @@ public final class BackendSelector {
 
 	private final List<BackendInstance> all;
 
-	public BackendSelector(String pool, SpillwayProperties.Pool config) {
+	public BackendSelector(String pool, SpillwayProperties.Pool config,
+			Function<SpillwayProperties.Backend, BackendState> states) {
 		TreeMap<Integer, List<BackendInstance>> byPriority = new TreeMap<>();
 		for (SpillwayProperties.Backend backend : config.getBackends()) {
 			byPriority.computeIfAbsent(backend.getPriority(), p -> new ArrayList<>())
-				.add(new BackendInstance(pool, backend));
+				.add(new BackendInstance(pool, backend, states.apply(backend)));
 		}
 		this.groups = byPriority.values().stream().map(List::copyOf).toList();
 		this.all = groups.stream().flatMap(List::stream).sorted(Comparator.comparing(BackendInstance::id)).toList();

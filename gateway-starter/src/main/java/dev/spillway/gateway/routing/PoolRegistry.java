@@ -1,15 +1,17 @@
 package dev.spillway.gateway.routing;
 
 import java.net.URI;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 import dev.spillway.gateway.config.SpillwayProperties;
 
 import org.springframework.cloud.gateway.route.Route;
 
-/** The configured pools, and which routes lead to them ({@code uri: lb://<pool>}). */
+/** The configured pools, their live backends, and which routes lead to them ({@code uri: lb://<pool>}). */
 public final class PoolRegistry {
 
 	private static final String LOAD_BALANCED_SCHEME = "lb";
@@ -18,14 +20,18 @@ public final class PoolRegistry {
 
 	private final Map<String, BackendSelector> selectors = new LinkedHashMap<>();
 
-	public PoolRegistry(Map<String, SpillwayProperties.Pool> pools) {
-		this.pools = Map.copyOf(pools);
-		pools.forEach((name, pool) -> selectors.put(name, new BackendSelector(name, pool)));
-	}
+	private final Map<String, Map<String, BackendInstance>> instances = new HashMap<>();
 
-	/** The backend selector of a pool, or {@code null} when there is no such pool. */
-	public BackendSelector selector(String pool) {
-		return pool == null ? null : selectors.get(pool);
+	public PoolRegistry(Map<String, SpillwayProperties.Pool> pools,
+			BiFunction<String, SpillwayProperties.Backend, BackendState> states) {
+		this.pools = Map.copyOf(pools);
+		pools.forEach((name, pool) -> {
+			BackendSelector selector = new BackendSelector(name, pool, backend -> states.apply(name, backend));
+			selectors.put(name, selector);
+			Map<String, BackendInstance> byId = new HashMap<>();
+			selector.backends().forEach(b -> byId.put(b.id(), b));
+			instances.put(name, Map.copyOf(byId));
+		});
 	}
 
 	/** The pool a route leads to, or {@code null} when the route is not a Spillway route. */
@@ -40,12 +46,23 @@ public final class PoolRegistry {
 		return pools.containsKey(uri.getHost()) ? uri.getHost() : null;
 	}
 
+	/** The backend selector of a pool, or {@code null} when there is no such pool. */
+	public BackendSelector selector(String pool) {
+		return pool == null ? null : selectors.get(pool);
+	}
+
+	/** A backend by pool and id, or {@code null}. */
+	public BackendInstance instance(String pool, String backend) {
+		Map<String, BackendInstance> byId = instances.get(pool);
+		return byId == null ? null : byId.get(backend);
+	}
+
 	public SpillwayProperties.Pool pool(String name) {
 		return pools.get(name);
 	}
 
 	public Set<String> names() {
-		return pools.keySet();
+		return selectors.keySet();
 	}
 
 }

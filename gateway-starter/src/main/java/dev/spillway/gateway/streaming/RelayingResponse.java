@@ -109,6 +109,7 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 
 	private Mono<DataBuffer> failureEvent(Throwable failure) {
 		this.failure = failure;
+		llm.markUpstreamFailed();
 		OpenAiError error;
 		if (failure instanceof TimeoutException) {
 			error = OpenAiError.server(HttpStatus.GATEWAY_TIMEOUT, "upstream_idle_timeout",

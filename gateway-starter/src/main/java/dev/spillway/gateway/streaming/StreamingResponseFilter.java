@@ -3,10 +3,12 @@ package dev.spillway.gateway.streaming;
 import java.time.Duration;
 
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 
 import dev.spillway.gateway.SpillwayFilterOrders;
 import dev.spillway.gateway.observability.RequestLog;
 import dev.spillway.gateway.request.LlmExchange;
+import dev.spillway.gateway.routing.BackendCall;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -38,7 +40,26 @@ public class StreamingResponseFilter implements GlobalFilter, Ordered {
 		RelayingResponse response = new RelayingResponse(exchange.getResponse(), llm, idleTimeout);
 		return chain.filter(exchange.mutate().response(response).build())
 			.onErrorResume(RelayingResponse.RelayedFailure.class, reported -> Mono.empty())
-			.doFinally(signal -> requestLog.record(exchange, llm, signal));
+			.doFinally(signal -> {
+				settleBackendCall(llm, signal);
+				requestLog.record(exchange, llm, signal);
+			});
+	}
+
+	private static void settleBackendCall(LlmExchange llm, SignalType signal) {
+		BackendCall call = llm.backendCall();
+		if (call == null) {
+			return;
+		}
+		if (llm.upstreamFailed() || signal == SignalType.ON_ERROR) {
+			call.failed(new IllegalStateException("the answer failed before it was complete"));
+		}
+		else if (signal == SignalType.CANCEL) {
+			call.released();
+		}
+		else {
+			call.succeeded();
+		}
 	}
 
 	@Override

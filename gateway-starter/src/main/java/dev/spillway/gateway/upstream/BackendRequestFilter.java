@@ -1,5 +1,7 @@
 package dev.spillway.gateway.upstream;
 
+import java.util.List;
+
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -30,6 +32,9 @@ import org.springframework.web.server.ServerWebExchange;
  */
 public class BackendRequestFilter implements GlobalFilter, Ordered {
 
+	/** Headers addressed to the gateway itself, never forwarded. */
+	static final String SPILLWAY_HEADER_PREFIX = "x-spillway-";
+
 	private final BackendRequests requests;
 
 	public BackendRequestFilter(BackendRequests requests) {
@@ -53,6 +58,10 @@ public class BackendRequestFilter implements GlobalFilter, Ordered {
 			headers.remove(HttpHeaders.AUTHORIZATION);
 			headers.remove(TenantAuthenticationFilter.API_KEY_HEADER);
 			headers.remove(HttpHeaders.TRANSFER_ENCODING);
+			List.copyOf(headers.headerNames())
+				.stream()
+				.filter(name -> name.regionMatches(true, 0, SPILLWAY_HEADER_PREFIX, 0, SPILLWAY_HEADER_PREFIX.length()))
+				.forEach(headers::remove);
 			// Plain bytes from upstream: streams are relayed and read event by event, never re-compressed.
 			headers.set(HttpHeaders.ACCEPT_ENCODING, "identity");
 			headers.setContentLength(body.length);

@@ -11,6 +11,8 @@ import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
 import dev.spillway.mock.MockOpenAiServer;
 
+import dev.spillway.gateway.TestRedis;
+
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -32,6 +34,7 @@ class RequestValidationTests {
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
+		TestRedis.register(registry);
 		registry.add("spillway.pools.gpt.backends[0].id", () -> "mock");
 		registry.add("spillway.pools.gpt.backends[0].type", () -> "azure");
 		registry.add("spillway.pools.gpt.backends[0].url", backend::baseUrl);

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.config.SpillwayProperties;
@@ -49,7 +50,7 @@ class BackendSelectorTests {
 	static BackendSelector selector(SpillwayProperties.Backend... backends) {
 		SpillwayProperties.Pool pool = new SpillwayProperties.Pool();
 		pool.setBackends(List.of(backends));
-		return new BackendSelector("pool", pool);
+		return new BackendSelector("pool", pool, b -> new BackendState(CircuitBreaker.ofDefaults(b.getId()), 30_000));
 	}
 
 	static SpillwayProperties.Backend backend(String id, int priority, int weight) {

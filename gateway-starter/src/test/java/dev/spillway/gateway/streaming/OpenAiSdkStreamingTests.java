@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
+import dev.spillway.gateway.TestRedis;
+
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -34,6 +36,7 @@ class OpenAiSdkStreamingTests {
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
+		TestRedis.register(registry);
 		registry.add("spillway.pools.gpt.backends[0].id", () -> "eu");
 		registry.add("spillway.pools.gpt.backends[0].type", () -> "azure");
 		registry.add("spillway.pools.gpt.backends[0].deployment", () -> "gpt4o-eu");

@@ -15,6 +15,8 @@ import dev.spillway.gateway.GatewayClient.Chunk;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
+import dev.spillway.gateway.TestRedis;
+
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -41,6 +43,7 @@ class StreamingRelayTests {
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
+		TestRedis.register(registry);
 		registry.add("spillway.pools.gpt.backends[0].id", () -> "mock");
 		registry.add("spillway.pools.gpt.backends[0].type", () -> "azure");
 		registry.add("spillway.pools.gpt.backends[0].url", backend::baseUrl);

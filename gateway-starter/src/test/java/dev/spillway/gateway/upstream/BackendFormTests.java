@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
 
+import dev.spillway.gateway.TestRedis;
+
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -46,6 +48,7 @@ class BackendFormTests {
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
+		TestRedis.register(registry);
 		registry.add("spillway.pools.gpt.backends[0].id", () -> "compatible");
 		registry.add("spillway.pools.gpt.backends[0].type", () -> "openai");
 		registry.add("spillway.pools.gpt.backends[0].url", () -> backend.baseUrl() + "/v1/");

@@ -1,0 +1,308 @@
+package dev.spillway.gateway.routing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+
+import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+
+import dev.spillway.gateway.SpillwayFilterOrders;
+import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.error.ErrorResponses;
+import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.observability.RoutingMetrics;
+import dev.spillway.gateway.request.LlmExchange;
+import dev.spillway.gateway.routing.BackendPlanner.Exhausted;
+import dev.spillway.gateway.routing.BackendPlanner.Plan;
+import dev.spillway.gateway.routing.BackendPlanner.Throttled;
+import dev.spillway.gateway.routing.BackendPlanner.Unavailable;
+import dev.spillway.gateway.routing.BackendPlanner.Use;
+import dev.spillway.gateway.routing.BackendPlanner.Wait;
+
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Wraps the rest of the chain (load balancer, backend call) for Spillway requests and decides, attempt by
+ * attempt, where the request goes. A 429 throttles the backend (shared with every instance) and the request moves
+ * on; a configured 5xx, a connection failure or a response-header timeout counts against the backend's circuit
+ * and the request moves on; the client sees none of it. A preferred backend that recovers within the spill
+ * budget is waited for. All of this happens before the first byte reaches the client: the body is written by
+ * {@code NettyWriteResponseFilter} only after this filter has settled on an answer, so a stream is never retried
+ * after it started. When no backend can take the request, the client gets one 429 with the earliest recovery
+ * ({@code Retry-After}, {@code retry-after-ms}), or 503 when every circuit is open.
+ */
+public class FailoverFilter implements GlobalFilter, Ordered {
+
+	/** Request header that lowers the pool's spill budget for one call, in milliseconds. */
+	public static final String MAX_WAIT_HEADER = "x-spillway-max-wait";
+
+	/** Response header naming the backend that served. */
+	public static final String BACKEND_HEADER = "x-spillway-backend";
+
+	private static final String REMAINING_TOKENS = "x-ratelimit-remaining-tokens";
+
+	private static final int MAX_ERROR_BODY = 16 * 1024;
+
+	private final PoolRegistry pools;
+
+	private final SharedThrottles throttles;
+
+	private final ThrottleDurations durations;
+
+	private final SpillwayProperties.Routing routing;
+
+	private final RoutingMetrics metrics;
+
+	public FailoverFilter(PoolRegistry pools, SharedThrottles throttles, SpillwayProperties.Routing routing,
+			RoutingMetrics metrics) {
+		this.pools = pools;
+		this.throttles = throttles;
+		this.routing = routing;
+		this.metrics = metrics;
+		SpillwayProperties.Throttle throttle = routing.getThrottle();
+		this.durations = new ThrottleDurations(throttle.getDefaultDuration(), throttle.getMinDuration(),
+				throttle.getMaxDuration());
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		LlmExchange llm = LlmExchange.of(exchange);
+		if (llm == null || llm.request() == null) {
+			return chain.filter(exchange);
+		}
+		Attempts attempts = new Attempts(llm, pools.selector(llm.pool()), pools.pool(llm.pool()),
+				exchange.getRequest().getHeaders().getFirst(MAX_WAIT_HEADER));
+		return attempt(exchange, chain, attempts, attempts.plan());
+	}
+
+	private Mono<Void> attempt(ServerWebExchange exchange, GatewayFilterChain chain, Attempts attempts, Plan plan) {
+		LlmExchange llm = attempts.llm;
+		if (plan instanceof Use use) {
+			BackendInstance backend = use.backend();
+			if (!backend.state().breaker().tryAcquirePermission()) {
+				attempts.excluded.add(backend);
+				return attempt(exchange, chain, attempts, attempts.plan());
+			}
+			llm.plannedBackend(backend);
+			BackendCall call = new BackendCall(backend);
+			return chain.filter(exchange)
+				.thenReturn(Optional.<Throwable>empty())
+				.onErrorResume(failure -> Mono.just(Optional.of(failure)))
+				.flatMap(failure -> failure.isPresent() ? afterFailure(exchange, chain, attempts, call, failure.get())
+						: afterResponse(exchange, chain, attempts, call));
+		}
+		if (plan instanceof Wait wait) {
+			Duration pause = Duration.ofMillis(wait.millis());
+			metrics.waited(llm.pool(), pause);
+			return Mono.delay(pause).then(Mono.defer(() -> attempt(exchange, chain, attempts, attempts.plan())));
+		}
+		if (plan instanceof Throttled throttled) {
+			return reject(exchange, llm.pool(), HttpStatus.TOO_MANY_REQUESTS, throttled.retryAfterMillis());
+		}
+		if (plan instanceof Unavailable unavailable) {
+			return reject(exchange, llm.pool(), HttpStatus.SERVICE_UNAVAILABLE, unavailable.retryAfterMillis());
+		}
+		return reject(exchange, llm.pool(), HttpStatus.SERVICE_UNAVAILABLE, 1000);
+	}
+
+	private Mono<Void> afterResponse(ServerWebExchange exchange, GatewayFilterChain chain, Attempts attempts,
+			BackendCall call) {
+		ServerHttpResponse response = exchange.getResponse();
+		Connection connection = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		if (connection == null) {
+			call.released();
+			return Mono.empty();
+		}
+		BackendInstance backend = call.backend();
+		HttpStatusCode status = response.getStatusCode();
+		int code = status == null ? 200 : status.value();
+		long now = System.currentTimeMillis();
+		rememberRemainingTokens(backend, response.getHeaders(), now);
+		if (code == HttpStatus.TOO_MANY_REQUESTS.value()) {
+			call.released();
+			HttpHeaders headers = HttpHeaders.readOnlyHttpHeaders(response.getHeaders());
+			return errorBody(connection).flatMap(body -> {
+				boolean quota = body.contains("insufficient_quota");
+				String reason = quota ? "quota_exhausted" : "rate_limited";
+				Duration wait = quota ? routing.getThrottle().getQuotaExhaustedDuration() : durations.of(headers, now);
+				throttles.throttle(backend, now + wait.toMillis(), reason);
+				metrics.throttled(backend.pool(), backend.id(), reason);
+				return next(exchange, chain, attempts, backend, reason);
+			});
+		}
+		if (routing.getFailoverStatuses().contains(code)) {
+			call.failed(new ResponseStatusException(status));
+			attempts.excluded.add(backend);
+			Plan plan = attempts.plan();
+			if (attempts.mayRetry() && (plan instanceof Use || plan instanceof Wait)) {
+				metrics.failover(backend.pool(), backend.id(), "status_" + code);
+				ServerWebExchangeUtils.reset(exchange);
+				response.setStatusCode(null);
+				return attempt(exchange, chain, attempts, plan);
+			}
+			markServedBy(response, backend);
+			return Mono.empty();
+		}
+		attempts.llm.backendCall(call);
+		markServedBy(response, backend);
+		return Mono.empty();
+	}
+
+	/** After a 429: try elsewhere (or wait) while the request may, else answer with the earliest recovery. */
+	private Mono<Void> next(ServerWebExchange exchange, GatewayFilterChain chain, Attempts attempts,
+			BackendInstance throttled, String reason) {
+		ServerWebExchangeUtils.reset(exchange);
+		exchange.getResponse().setStatusCode(null);
+		Plan plan = attempts.plan();
+		if (attempts.mayRetry()) {
+			if (plan instanceof Use || plan instanceof Wait) {
+				metrics.failover(throttled.pool(), throttled.id(), reason);
+			}
+			return attempt(exchange, chain, attempts, plan);
+		}
+		long retryAfter = plan instanceof Throttled t ? t.retryAfterMillis() : 1000;
+		return reject(exchange, attempts.llm.pool(), HttpStatus.TOO_MANY_REQUESTS, retryAfter);
+	}
+
+	private Mono<Void> afterFailure(ServerWebExchange exchange, GatewayFilterChain chain, Attempts attempts,
+			BackendCall call, Throwable failure) {
+		if (!isUpstreamFailure(failure) || exchange.getResponse().isCommitted()) {
+			call.released();
+			return Mono.error(failure);
+		}
+		BackendInstance backend = call.backend();
+		call.failed(failure);
+		attempts.excluded.add(backend);
+		ServerWebExchangeUtils.reset(exchange);
+		exchange.getResponse().setStatusCode(null);
+		Plan plan = attempts.plan();
+		if (attempts.mayRetry() && (plan instanceof Use || plan instanceof Wait)) {
+			metrics.failover(backend.pool(), backend.id(), failure instanceof ResponseStatusException ? "timeout"
+					: "connection");
+			return attempt(exchange, chain, attempts, plan);
+		}
+		if (plan instanceof Throttled || plan instanceof Unavailable) {
+			return attempt(exchange, chain, attempts, plan);
+		}
+		return Mono.error(failure);
+	}
+
+	private Mono<Void> reject(ServerWebExchange exchange, String pool, HttpStatus status, long retryAfterMillis) {
+		long millis = Math.max(1, retryAfterMillis);
+		long seconds = Math.max(1, (millis + 999) / 1000);
+		HttpHeaders headers = exchange.getResponse().getHeaders();
+		headers.set(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
+		headers.set(ThrottleDurations.RETRY_AFTER_MS, Long.toString(millis));
+		boolean throttled = status == HttpStatus.TOO_MANY_REQUESTS;
+		metrics.rejected(pool, throttled ? "throttled" : "circuits_open");
+		String message = throttled
+				? "Every backend of pool '" + pool + "' is throttled. Retry after " + seconds + " s."
+				: "Every backend of pool '" + pool + "' is unavailable. Retry after " + seconds + " s.";
+		return ErrorResponses.write(exchange, new OpenAiError(status, throttled ? "requests" : OpenAiError.SERVER_ERROR,
+				throttled ? "rate_limit_exceeded" : "backends_unavailable", message, null));
+	}
+
+	private void markServedBy(ServerHttpResponse response, BackendInstance backend) {
+		if (routing.isBackendHeader()) {
+			response.getHeaders().set(BACKEND_HEADER, backend.id());
+		}
+	}
+
+	private static void rememberRemainingTokens(BackendInstance backend, HttpHeaders headers, long now) {
+		String remaining = headers.getFirst(REMAINING_TOKENS);
+		if (remaining == null) {
+			return;
+		}
+		try {
+			Duration reset = ThrottleDurations.goDuration(headers.getFirst(ThrottleDurations.RESET_TOKENS));
+			backend.state().remainingTokens(Long.parseLong(remaining.trim()),
+					now + (reset == null ? 60_000 : reset.toMillis()));
+		}
+		catch (NumberFormatException ex) {
+			// A malformed hint is no hint.
+		}
+	}
+
+	/** The (small) body of a backend's error answer, to tell a quota error from a rate limit. */
+	private static Mono<String> errorBody(Connection connection) {
+		return connection.inbound()
+			.receive()
+			.aggregate()
+			.asString(StandardCharsets.UTF_8)
+			.map(body -> body.length() > MAX_ERROR_BODY ? body.substring(0, MAX_ERROR_BODY) : body)
+			.timeout(Duration.ofSeconds(2))
+			.onErrorReturn("")
+			.defaultIfEmpty("");
+	}
+
+	private static boolean isUpstreamFailure(Throwable failure) {
+		if (failure instanceof IOException || failure instanceof TimeoutException) {
+			return true;
+		}
+		return failure instanceof ResponseStatusException status
+				&& status.getStatusCode().value() == HttpStatus.GATEWAY_TIMEOUT.value();
+	}
+
+	@Override
+	public int getOrder() {
+		return SpillwayFilterOrders.FAILOVER;
+	}
+
+	/** The attempts of one request: what it may still do, and which backends it must not use again. */
+	private static final class Attempts {
+
+		final LlmExchange llm;
+
+		final BackendSelector selector;
+
+		final Set<BackendInstance> excluded = new HashSet<>(4);
+
+		final int maxAttempts;
+
+		final long deadlineMillis;
+
+		final long waitUntilMillis;
+
+		Attempts(LlmExchange llm, BackendSelector selector, SpillwayProperties.Pool pool, String maxWaitHeader) {
+			this.llm = llm;
+			this.selector = selector;
+			this.maxAttempts = pool.getMaxAttempts();
+			this.deadlineMillis = llm.startMillis() + pool.getDeadline().toMillis();
+			long budget = pool.getMaxWait().toMillis();
+			if (maxWaitHeader != null) {
+				try {
+					budget = Math.min(budget, Math.max(0, Long.parseLong(maxWaitHeader.trim())));
+				}
+				catch (NumberFormatException ex) {
+					// A header that cannot lower the budget leaves it as configured.
+				}
+			}
+			this.waitUntilMillis = Math.min(llm.startMillis() + budget, deadlineMillis);
+		}
+
+		Plan plan() {
+			return BackendPlanner.plan(selector, System.currentTimeMillis(), waitUntilMillis,
+					llm.request().estimatedTokens(), excluded);
+		}
+
+		boolean mayRetry() {
+			return llm.attempts() < maxAttempts && System.currentTimeMillis() < deadlineMillis;
+		}
+
+	}
+
+}

@@ -1,0 +1,150 @@
+package dev.spillway.gateway.routing;
+
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+import org.springframework.http.HttpHeaders;
+
+/**
+ * How long a backend asked to be left alone, read from its answer's headers in the precedence the official OpenAI
+ * SDK uses: {@code retry-after-ms}, then {@code retry-after} (seconds, fractions allowed, or an HTTP date), then
+ * {@code x-ratelimit-reset-requests} / {@code -tokens} (Go durations such as {@code 6m0s}, {@code 12ms}; the later
+ * of the two), then the configured default. The result is clamped to [min, max] so one answer cannot bench a
+ * backend for a day. Malformed values are skipped, never thrown.
+ */
+public final class ThrottleDurations {
+
+	public static final String RETRY_AFTER_MS = "retry-after-ms";
+
+	public static final String RESET_REQUESTS = "x-ratelimit-reset-requests";
+
+	public static final String RESET_TOKENS = "x-ratelimit-reset-tokens";
+
+	private final Duration defaultDuration;
+
+	private final Duration min;
+
+	private final Duration max;
+
+	public ThrottleDurations(Duration defaultDuration, Duration min, Duration max) {
+		this.defaultDuration = defaultDuration;
+		this.min = min;
+		this.max = max;
+	}
+
+	/** The clamped wait the headers ask for. */
+	public Duration of(HttpHeaders headers, long nowMillis) {
+		Duration asked = asked(headers, nowMillis);
+		Duration wait = asked != null ? asked : defaultDuration;
+		if (wait.compareTo(min) < 0) {
+			return min;
+		}
+		return wait.compareTo(max) > 0 ? max : wait;
+	}
+
+	/** The wait the headers ask for, unclamped, or {@code null} when none of them says anything usable. */
+	static Duration asked(HttpHeaders headers, long nowMillis) {
+		Duration millis = millis(headers.getFirst(RETRY_AFTER_MS));
+		if (millis != null) {
+			return millis;
+		}
+		Duration retryAfter = retryAfter(headers.getFirst(HttpHeaders.RETRY_AFTER), nowMillis);
+		if (retryAfter != null) {
+			return retryAfter;
+		}
+		Duration requests = goDuration(headers.getFirst(RESET_REQUESTS));
+		Duration tokens = goDuration(headers.getFirst(RESET_TOKENS));
+		if (requests == null) {
+			return tokens;
+		}
+		return tokens == null || requests.compareTo(tokens) >= 0 ? requests : tokens;
+	}
+
+	static Duration millis(String value) {
+		Double number = number(value);
+		return number == null ? null : Duration.ofNanos((long) (number * 1_000_000));
+	}
+
+	static Duration retryAfter(String value, long nowMillis) {
+		if (value == null) {
+			return null;
+		}
+		Double seconds = number(value);
+		if (seconds != null) {
+			return Duration.ofNanos((long) (seconds * 1_000_000_000L));
+		}
+		try {
+			long at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+			return Duration.ofMillis(Math.max(0, at - nowMillis));
+		}
+		catch (DateTimeParseException ex) {
+			return null;
+		}
+	}
+
+	/** A non-negative, finite, reasonably sized number, else {@code null}. */
+	private static Double number(String value) {
+		if (value == null || value.isBlank() || value.length() > 32) {
+			return null;
+		}
+		try {
+			double number = Double.parseDouble(value.trim());
+			return Double.isFinite(number) && number >= 0 && number < 1e12 ? number : null;
+		}
+		catch (NumberFormatException ex) {
+			return null;
+		}
+	}
+
+	/**
+	 * Parses a Go duration as OpenAI writes them ({@code 1s}, {@code 12ms}, {@code 6m0s}, {@code 2m59.56s},
+	 * {@code 1h2m}), or returns {@code null}.
+	 */
+	static Duration goDuration(String value) {
+		if (value == null || value.isBlank() || value.length() > 40) {
+			return null;
+		}
+		String text = value.trim();
+		long nanos = 0;
+		int i = 0;
+		boolean any = false;
+		while (i < text.length()) {
+			int start = i;
+			while (i < text.length() && (Character.isDigit(text.charAt(i)) || text.charAt(i) == '.')) {
+				i++;
+			}
+			if (start == i) {
+				return null;
+			}
+			double amount;
+			try {
+				amount = Double.parseDouble(text.substring(start, i));
+			}
+			catch (NumberFormatException ex) {
+				return null;
+			}
+			int unitStart = i;
+			while (i < text.length() && Character.isLetter(text.charAt(i))) {
+				i++;
+			}
+			long unitNanos = switch (text.substring(unitStart, i)) {
+				case "h" -> 3_600_000_000_000L;
+				case "m" -> 60_000_000_000L;
+				case "s" -> 1_000_000_000L;
+				case "ms" -> 1_000_000L;
+				case "us", "µs" -> 1_000L;
+				case "ns" -> 1L;
+				default -> -1L;
+			};
+			if (unitNanos < 0) {
+				return null;
+			}
+			nanos += (long) (amount * unitNanos);
+			any = true;
+		}
+		return any ? Duration.ofNanos(nanos) : null;
+	}
+
+}

@@ -1,0 +1,104 @@
+package dev.spillway.gateway;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.util.UUID;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import redis.embedded.RedisServer;
+
+import org.springframework.test.context.DynamicPropertyRegistry;
+
+/**
+ * A real Redis for tests: the one {@code REDIS_URL} names when it is set, else an embedded server started once per
+ * test JVM. {@link #dedicated()} starts a private one that a test may stop and restart.
+ */
+public final class TestRedis {
+
+	private static String sharedUrl;
+
+	private final int port;
+
+	private RedisServer server;
+
+	private TestRedis(int port) {
+		this.port = port;
+	}
+
+	/** Points the gateway at the shared Redis, with a key prefix of its own so test classes never see each other. */
+	public static void register(DynamicPropertyRegistry registry) {
+		registry.add("spring.data.redis.url", TestRedis::sharedUrl);
+		String prefix = "test-" + UUID.randomUUID();
+		registry.add("spillway.shared-state.key-prefix", () -> prefix);
+	}
+
+	public static synchronized String sharedUrl() {
+		if (sharedUrl == null) {
+			String external = System.getenv("REDIS_URL");
+			if (external != null && !external.isBlank()) {
+				sharedUrl = external;
+			}
+			else {
+				TestRedis embedded = dedicated();
+				Runtime.getRuntime().addShutdownHook(new Thread(embedded::stop));
+				sharedUrl = embedded.url();
+			}
+		}
+		return sharedUrl;
+	}
+
+	/** A private embedded Redis, started. */
+	public static TestRedis dedicated() {
+		TestRedis redis = new TestRedis(freePort());
+		redis.start();
+		return redis;
+	}
+
+	public String url() {
+		return "redis://127.0.0.1:" + port;
+	}
+
+	public synchronized void start() {
+		try {
+			server = RedisServer.newRedisServer()
+				.bind("127.0.0.1")
+				.port(port)
+				.setting("save \"\"")
+				.setting("appendonly no")
+				.build();
+			server.start();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	public synchronized void stop() {
+		if (server != null) {
+			try {
+				server.stop();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+			server = null;
+		}
+	}
+
+	/** A plain client connection, for tests that look into Redis. Close it. */
+	public static StatefulRedisConnection<String, String> connect(String url) {
+		return RedisClient.create(url).connect();
+	}
+
+	private static int freePort() {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+}
