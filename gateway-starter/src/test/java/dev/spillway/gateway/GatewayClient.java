@@ -44,6 +44,16 @@ public final class GatewayClient {
 			.block(Duration.ofSeconds(30));
 	}
 
+	/** GETs a path and reads the whole answer. */
+	public Answer get(String path) {
+		return http.get()
+			.uri(path)
+			.responseSingle((res, content) -> content.asString(StandardCharsets.UTF_8)
+				.defaultIfEmpty("")
+				.map(text -> new Answer(res.status().code(), res.responseHeaders(), text)))
+			.block(Duration.ofSeconds(30));
+	}
+
 	/** POSTs a JSON body and returns each network read of the answer with the time it arrived. */
 	public Flux<Chunk> stream(String path, Map<String, String> headers, String body) {
 		return http.headers(h -> {

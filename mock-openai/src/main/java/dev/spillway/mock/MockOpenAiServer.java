@@ -127,6 +127,12 @@ public final class MockOpenAiServer implements AutoCloseable {
 		return cancelledStreams.get();
 	}
 
+	/** Forgets everything: recorded requests, counters, faults and throttles; budgets are full again. */
+	public void reset() {
+		deployments.replaceAll((name, state) -> new DeploymentState(state.config));
+		clearRecords();
+	}
+
 	/** Forgets recorded requests and counters; budgets and throttles stay. */
 	public void clearRecords() {
 		recorded.clear();
