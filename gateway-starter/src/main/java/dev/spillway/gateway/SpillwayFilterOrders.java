@@ -22,6 +22,9 @@ public final class SpillwayFilterOrders {
 	/** Reads, limits (413), parses and validates (400/404/415) the body once. */
 	public static final int REQUEST_BODY = -300;
 
+	/** Admits the request against its tenant's token and request limits (429 here). */
+	public static final int LIMIT = -250;
+
 	/**
 	 * Chooses the backend of each attempt and fails over before the first byte reaches the client. Before Spring
 	 * Cloud Gateway's {@code RouteToRequestUrlFilter} (10000), so every attempt is load balanced afresh.

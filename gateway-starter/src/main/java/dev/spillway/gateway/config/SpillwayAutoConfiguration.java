@@ -7,11 +7,17 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.error.SpillwayErrorWebExceptionHandler;
+import dev.spillway.gateway.limit.LimitFilter;
+import dev.spillway.gateway.limit.LimitPlans;
+import dev.spillway.gateway.limit.TenantLimiter;
+import dev.spillway.gateway.limit.TokenCounter;
 import dev.spillway.gateway.observability.PoolStates;
 import dev.spillway.gateway.observability.RequestLog;
 import dev.spillway.gateway.observability.RoutingMetrics;
 import dev.spillway.gateway.observability.SpillwayEndpoint;
 import dev.spillway.gateway.observability.SpillwayHealthIndicator;
+import dev.spillway.gateway.observability.TenantView;
+import dev.spillway.gateway.observability.UsageMetrics;
 import dev.spillway.gateway.request.LlmExchangeFilter;
 import dev.spillway.gateway.request.RequestBodyFilter;
 import dev.spillway.gateway.routing.BackendState;
@@ -19,6 +25,7 @@ import dev.spillway.gateway.routing.FailoverFilter;
 import dev.spillway.gateway.routing.PoolRegistry;
 import dev.spillway.gateway.routing.SharedThrottles;
 import dev.spillway.gateway.routing.SpillwayLoadBalancerClientConfiguration;
+import dev.spillway.gateway.streaming.RequestSettlement;
 import dev.spillway.gateway.streaming.StreamingResponseFilter;
 import dev.spillway.gateway.tenant.TenantAuthenticationFilter;
 import dev.spillway.gateway.tenant.TenantDirectory;
@@ -109,8 +116,43 @@ public class SpillwayAutoConfiguration {
 	}
 
 	@Bean
-	StreamingResponseFilter spillwayStreamingResponseFilter(SpillwayProperties properties, RequestLog requestLog) {
-		return new StreamingResponseFilter(properties.getStreaming().getIdleTimeout(), requestLog);
+	@ConditionalOnMissingBean
+	LimitPlans spillwayLimitPlans(SpillwayProperties properties) {
+		return new LimitPlans(properties, properties.getSharedState().getKeyPrefix(), 1);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TenantLimiter spillwayTenantLimiter(SpillwayProperties properties, ReactiveRedisConnectionFactory redis) {
+		SpillwayProperties.Limits limits = properties.getLimits();
+		return new TenantLimiter(redis, properties.getSharedState().getCommandTimeout(), limits.getRedisRetryInterval(),
+				limits.getWhenRedisDown(), new LimitPlans(properties, properties.getSharedState().getKeyPrefix(),
+						limits.getLocalInstances()));
+	}
+
+	@Bean
+	LimitFilter spillwayLimitFilter(LimitPlans plans, TenantLimiter limiter, SpillwayProperties properties) {
+		return new LimitFilter(plans, limiter, properties.getLimits().getRedisRetryInterval());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UsageMetrics spillwayUsageMetrics(ObjectProvider<MeterRegistry> meterRegistry, SpillwayProperties properties) {
+		return new UsageMetrics(meterRegistry.getIfAvailable(SimpleMeterRegistry::new), properties);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TenantView spillwayTenantView(SpillwayProperties properties, LimitPlans plans, TenantLimiter limiter,
+			UsageMetrics usage) {
+		return new TenantView(properties.getTenants(), plans, limiter, usage);
+	}
+
+	@Bean
+	StreamingResponseFilter spillwayStreamingResponseFilter(SpillwayProperties properties, TenantLimiter limiter,
+			UsageMetrics usage, RequestLog requestLog) {
+		return new StreamingResponseFilter(properties.getStreaming().getIdleTimeout(), spillwayJson(),
+				new RequestSettlement(limiter, usage, requestLog));
 	}
 
 	@Bean
@@ -119,8 +161,15 @@ public class SpillwayAutoConfiguration {
 	}
 
 	@Bean
-	RequestBodyFilter spillwayRequestBodyFilter(SpillwayProperties properties, PoolRegistry pools) {
-		return new RequestBodyFilter(spillwayJson(), pools, properties.getRequest().getMaxBodySize().toBytes());
+	@ConditionalOnMissingBean
+	TokenCounter spillwayTokenCounter(SpillwayProperties properties) {
+		return new TokenCounter(properties.getLimits().getEncodings());
+	}
+
+	@Bean
+	RequestBodyFilter spillwayRequestBodyFilter(SpillwayProperties properties, PoolRegistry pools, TokenCounter tokens) {
+		return new RequestBodyFilter(spillwayJson(), pools, properties.getRequest().getMaxBodySize().toBytes(), tokens,
+				properties.getLimits().getDefaultCompletionReservation());
 	}
 
 	@Bean
@@ -148,8 +197,8 @@ public class SpillwayAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	SpillwayEndpoint spillwayEndpoint(PoolStates states, SharedThrottles throttles) {
-		return new SpillwayEndpoint(states, throttles);
+	SpillwayEndpoint spillwayEndpoint(PoolStates states, SharedThrottles throttles, TenantView tenants) {
+		return new SpillwayEndpoint(states, throttles, tenants);
 	}
 
 	private static JsonMapper spillwayJson() {

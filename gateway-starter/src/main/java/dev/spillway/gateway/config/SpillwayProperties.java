@@ -53,6 +53,36 @@ public class SpillwayProperties {
 	@Valid
 	private SharedState sharedState = new SharedState();
 
+	/** Tenant limits in tokens and requests, and how tokens are counted. */
+	@Valid
+	private Limits limits = new Limits();
+
+	/** Prices per model (or model-name prefix), for cost attribution. */
+	@Valid
+	private Map<String, Price> pricing = new LinkedHashMap<>();
+
+	public Limits getLimits() {
+		return limits;
+	}
+
+	public void setLimits(Limits limits) {
+		this.limits = limits;
+	}
+
+	public Map<String, Price> getPricing() {
+		return pricing;
+	}
+
+	public void setPricing(Map<String, Price> pricing) {
+		this.pricing = pricing;
+	}
+
+	/** A tenant must name a tier that exists (or none). */
+	@AssertTrue(message = "every spillway.tenants.*.tier must name a tier under spillway.limits.tiers")
+	public boolean isTenantTiersKnown() {
+		return tenants.values().stream().allMatch(t -> t.getTier() == null || limits.getTiers().containsKey(t.getTier()));
+	}
+
 	public Routing getRouting() {
 		return routing;
 	}
@@ -137,6 +167,21 @@ public class SpillwayProperties {
 		 */
 		@NotNull
 		private Duration maxWait = Duration.ZERO;
+
+		/**
+		 * Tokenizer encoding for requests to this pool ({@code o200k_base}, {@code cl100k_base}, ...). Default: chosen
+		 * from the model name (see {@code spillway.limits.encodings}). Set it when deployment names do not reveal
+		 * the model.
+		 */
+		private String encoding;
+
+		public String getEncoding() {
+			return encoding;
+		}
+
+		public void setEncoding(String encoding) {
+			this.encoding = encoding;
+		}
 
 		/** Most backend calls one request may make (the first try included) before its outcome is final. */
 		@Min(1)
@@ -233,6 +278,21 @@ public class SpillwayProperties {
 
 		/** Header that carries {@link #apiKey}. Default: {@code api-key} for azure, bearer for openai. */
 		private AuthHeader authHeader;
+
+		/**
+		 * Whether streamed requests to this backend ask for a usage chunk ({@code stream_options.include_usage}), so
+		 * streamed tokens are charged exactly. Turn off for servers (or Azure api-versions before 2024-09-01) that
+		 * reject the option; the streamed text is then counted with the tokenizer.
+		 */
+		private boolean streamUsage = true;
+
+		public boolean isStreamUsage() {
+			return streamUsage;
+		}
+
+		public void setStreamUsage(boolean streamUsage) {
+			this.streamUsage = streamUsage;
+		}
 
 		/** Priority group; 1 is tried first, then 2, and so on. */
 		@Min(0)
@@ -374,12 +434,47 @@ public class SpillwayProperties {
 		private List<@NotBlank @Pattern(regexp = "(?!sha256:).+|sha256:[0-9a-fA-F]{64}",
 				message = "a sha256: key must be followed by 64 hex digits") String> keys = new ArrayList<>();
 
+		/** The tenant's tier under {@code spillway.limits.tiers}. Default: the tier named {@code default}, if any. */
+		private String tier;
+
+		/** Overrides of the tier's limits for this tenant. */
+		@Valid
+		private LimitValues limits = new LimitValues();
+
+		/** Overrides for this tenant and one model; such a model gets buckets of its own. */
+		@Valid
+		private Map<String, LimitValues> models = new LinkedHashMap<>();
+
 		public List<String> getKeys() {
 			return keys;
 		}
 
 		public void setKeys(List<String> keys) {
 			this.keys = keys;
+		}
+
+		public String getTier() {
+			return tier;
+		}
+
+		public void setTier(String tier) {
+			this.tier = tier;
+		}
+
+		public LimitValues getLimits() {
+			return limits;
+		}
+
+		public void setLimits(LimitValues limits) {
+			this.limits = limits;
+		}
+
+		public Map<String, LimitValues> getModels() {
+			return models;
+		}
+
+		public void setModels(Map<String, LimitValues> models) {
+			this.models = models;
 		}
 
 	}
@@ -660,6 +755,210 @@ public class SpillwayProperties {
 			this.resyncInterval = resyncInterval;
 		}
 
+	}
+
+	/** Limits of a tier, tenant or model. An unset value is not limited (or inherits, for an override). */
+	public static class LimitValues {
+
+		/** Tokens (prompt plus completion) per minute, refilled continuously. */
+		@Min(1)
+		private Long tokensPerMinute;
+
+		/** Requests per minute, refilled continuously. */
+		@Min(1)
+		private Long requestsPerMinute;
+
+		/** Tokens per day, a quota that renews at midnight UTC. */
+		@Min(1)
+		private Long tokensPerDay;
+
+		public Long getTokensPerMinute() {
+			return tokensPerMinute;
+		}
+
+		public void setTokensPerMinute(Long tokensPerMinute) {
+			this.tokensPerMinute = tokensPerMinute;
+		}
+
+		public Long getRequestsPerMinute() {
+			return requestsPerMinute;
+		}
+
+		public void setRequestsPerMinute(Long requestsPerMinute) {
+			this.requestsPerMinute = requestsPerMinute;
+		}
+
+		public Long getTokensPerDay() {
+			return tokensPerDay;
+		}
+
+		public void setTokensPerDay(Long tokensPerDay) {
+			this.tokensPerDay = tokensPerDay;
+		}
+
+		/** These values, with every unset one taken from {@code base}. */
+		public LimitValues over(LimitValues base) {
+			LimitValues merged = new LimitValues();
+			merged.tokensPerMinute = tokensPerMinute != null ? tokensPerMinute : base.tokensPerMinute;
+			merged.requestsPerMinute = requestsPerMinute != null ? requestsPerMinute : base.requestsPerMinute;
+			merged.tokensPerDay = tokensPerDay != null ? tokensPerDay : base.tokensPerDay;
+			return merged;
+		}
+
+	}
+
+	/** A tier: the limits its tenants share by default, with optional per-model overrides. */
+	public static class Tier extends LimitValues {
+
+		/** Overrides for one model; such a model gets buckets of its own per tenant. */
+		@Valid
+		private Map<String, LimitValues> models = new LinkedHashMap<>();
+
+		public Map<String, LimitValues> getModels() {
+			return models;
+		}
+
+		public void setModels(Map<String, LimitValues> models) {
+			this.models = models;
+		}
+
+	}
+
+	/** What to do with admissions while Redis cannot be reached. */
+	public enum RedisDownPolicy {
+
+		/** Admit every request (limits are not enforced until Redis is back). */
+		FAIL_OPEN,
+
+		/** Refuse every request with 503 until Redis is back. */
+		FAIL_CLOSED,
+
+		/** Each instance enforces its share ({@code 1/local-instances}) of every limit in memory. */
+		LOCAL
+
+	}
+
+	/** Tenant limits. */
+	public static class Limits {
+
+		/** Tiers by name. A tenant without a tier gets the tier named {@code default}, or no limits when there is none. */
+		@Valid
+		private Map<String, Tier> tiers = new LinkedHashMap<>();
+
+		/** Completion tokens reserved at admission for a request that sets no {@code max_tokens}; settled after. */
+		@Min(1)
+		private int defaultCompletionReservation = 1024;
+
+		/**
+		 * Tokenizer encoding by model-name prefix (longest match wins), over the built-in rules: {@code gpt-4o},
+		 * {@code gpt-4.1}, {@code gpt-4.5}, {@code gpt-5}, {@code o1}, {@code o3}, {@code o4} → {@code o200k_base};
+		 * anything else → {@code cl100k_base}.
+		 */
+		private Map<String, String> encodings = new LinkedHashMap<>();
+
+		/** Admission policy while Redis cannot be reached. */
+		@NotNull
+		private RedisDownPolicy whenRedisDown = RedisDownPolicy.FAIL_OPEN;
+
+		/** With {@code when-redis-down: local}: how many instances share the limits, so each enforces its share. */
+		@Min(1)
+		private int localInstances = 1;
+
+		/** After Redis failed an admission, how long admissions apply the policy before trying Redis again. */
+		@NotNull
+		private Duration redisRetryInterval = Duration.ofSeconds(1);
+
+		public Map<String, Tier> getTiers() {
+			return tiers;
+		}
+
+		public void setTiers(Map<String, Tier> tiers) {
+			this.tiers = tiers;
+		}
+
+		public int getDefaultCompletionReservation() {
+			return defaultCompletionReservation;
+		}
+
+		public void setDefaultCompletionReservation(int defaultCompletionReservation) {
+			this.defaultCompletionReservation = defaultCompletionReservation;
+		}
+
+		public Map<String, String> getEncodings() {
+			return encodings;
+		}
+
+		public void setEncodings(Map<String, String> encodings) {
+			this.encodings = encodings;
+		}
+
+		public RedisDownPolicy getWhenRedisDown() {
+			return whenRedisDown;
+		}
+
+		public void setWhenRedisDown(RedisDownPolicy whenRedisDown) {
+			this.whenRedisDown = whenRedisDown;
+		}
+
+		public int getLocalInstances() {
+			return localInstances;
+		}
+
+		public void setLocalInstances(int localInstances) {
+			this.localInstances = localInstances;
+		}
+
+		public Duration getRedisRetryInterval() {
+			return redisRetryInterval;
+		}
+
+		public void setRedisRetryInterval(Duration redisRetryInterval) {
+			this.redisRetryInterval = redisRetryInterval;
+		}
+
+		@AssertTrue(message = "encodings must be r50k_base, p50k_base, p50k_edit, cl100k_base or o200k_base")
+		public boolean isEncodingsKnown() {
+			return encodings.values().stream().allMatch(SpillwayProperties::isKnownEncoding);
+		}
+
+	}
+
+	/** Price of a model per million tokens, in the currency of your choice. */
+	public static class Price {
+
+		/** Price per million prompt (input) tokens. */
+		@jakarta.validation.constraints.PositiveOrZero
+		private double inputPerMillion;
+
+		/** Price per million completion (output) tokens. */
+		@jakarta.validation.constraints.PositiveOrZero
+		private double outputPerMillion;
+
+		public double getInputPerMillion() {
+			return inputPerMillion;
+		}
+
+		public void setInputPerMillion(double inputPerMillion) {
+			this.inputPerMillion = inputPerMillion;
+		}
+
+		public double getOutputPerMillion() {
+			return outputPerMillion;
+		}
+
+		public void setOutputPerMillion(double outputPerMillion) {
+			this.outputPerMillion = outputPerMillion;
+		}
+
+	}
+
+	static boolean isKnownEncoding(String name) {
+		return name != null && List.of("r50k_base", "p50k_base", "p50k_edit", "cl100k_base", "o200k_base").contains(name);
+	}
+
+	@AssertTrue(message = "spillway.pools.*.encoding must be r50k_base, p50k_base, p50k_edit, cl100k_base or o200k_base")
+	public boolean isPoolEncodingsKnown() {
+		return pools.values().stream().allMatch(p -> p.getEncoding() == null || isKnownEncoding(p.getEncoding()));
 	}
 
 }

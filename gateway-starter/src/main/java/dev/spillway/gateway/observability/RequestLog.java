@@ -21,19 +21,22 @@ public class RequestLog {
 
 	private static final Logger log = LoggerFactory.getLogger(LOGGER);
 
-	public void record(ServerWebExchange exchange, LlmExchange llm, SignalType signal) {
+	public void record(ServerWebExchange exchange, LlmExchange llm, SignalType signal, long promptTokens,
+			long completionTokens) {
 		if (!log.isInfoEnabled()) {
 			return;
 		}
 		long end = System.nanoTime();
 		HttpStatusCode status = exchange.getResponse().getStatusCode();
 		LlmRequest request = llm.request();
-		long firstByte = llm.firstByteNanos();
-		log.info("tenant={} pool={} backend={} model={} stream={} status={} outcome={} ttfb_ms={} total_ms={}",
-				llm.tenant(), llm.pool(), llm.backend(), request == null ? null : request.model(),
-				request != null && request.stream(), status == null ? 0 : status.value(), outcome(signal),
-				firstByte == 0 ? -1 : (firstByte - llm.startNanos()) / 1_000_000,
-				(end - llm.startNanos()) / 1_000_000);
+		long firstToken = llm.usage() == null ? 0 : llm.usage().firstTokenNanos();
+		log.info("request_id={} tenant={} pool={} backend={} model={} stream={} status={} outcome={} attempts={} "
+				+ "ttft_ms={} total_ms={} prompt_tokens={} completion_tokens={}",
+				exchange.getRequest().getId(), llm.tenant(), llm.pool(), llm.backend(),
+				request == null ? null : request.model(), request != null && request.stream(),
+				status == null ? 0 : status.value(), outcome(signal), llm.attempts(),
+				firstToken == 0 ? -1 : (firstToken - llm.startNanos()) / 1_000_000,
+				(end - llm.startNanos()) / 1_000_000, promptTokens, completionTokens);
 	}
 
 	private static String outcome(SignalType signal) {

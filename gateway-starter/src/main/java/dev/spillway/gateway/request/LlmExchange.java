@@ -1,6 +1,8 @@
 package dev.spillway.gateway.request;
 
+import dev.spillway.gateway.limit.Admission;
 import dev.spillway.gateway.routing.BackendCall;
+import dev.spillway.gateway.streaming.UsageCollector;
 import dev.spillway.gateway.routing.BackendInstance;
 
 import org.springframework.web.server.ServerWebExchange;
@@ -27,6 +29,10 @@ public final class LlmExchange {
 	private volatile boolean upstreamFailed;
 
 	private volatile int attempts;
+
+	private volatile Admission admission;
+
+	private volatile UsageCollector usage;
 
 	private volatile String tenant;
 
@@ -80,6 +86,24 @@ public final class LlmExchange {
 
 	public void backendCall(BackendCall call) {
 		this.backendCall = call;
+	}
+
+	/** The request's admission against its tenant's limits, or {@code null} when none applied. */
+	public Admission admission() {
+		return admission;
+	}
+
+	public void admission(Admission admission) {
+		this.admission = admission;
+	}
+
+	/** What the answer said (or streamed) about tokens used; {@code null} before the response filter ran. */
+	public UsageCollector usage() {
+		return usage;
+	}
+
+	public void usage(UsageCollector usage) {
+		this.usage = usage;
 	}
 
 	/** Whether the answer's stream failed upstream after it had started. */

@@ -3,6 +3,7 @@ package dev.spillway.gateway.request;
 import java.util.List;
 import java.util.Optional;
 
+import com.knuddels.jtokkit.api.Encoding;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import tools.jackson.databind.node.ObjectNode;
 import dev.spillway.gateway.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.limit.TokenCounter;
 import dev.spillway.gateway.routing.PoolRegistry;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -28,7 +30,7 @@ import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Reads the body of a Spillway request once, up to the configured size (413 past it), parses it and checks
- * what must hold before anything is sent upstream (400, 404, 405, 415). The parsed request is kept on the
+ * what must hold before anything is sent upstream (400, 404, 405, 415), and counts its prompt tokens. The parsed request is kept on the
  * {@link LlmExchange}; the backend request filter sends the kept bytes, so a retry can send them again.
  */
 public class RequestBodyFilter implements GlobalFilter, Ordered {
@@ -43,10 +45,17 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 
 	private final int maxBodyBytes;
 
-	public RequestBodyFilter(JsonMapper json, PoolRegistry pools, long maxBodyBytes) {
+	private final TokenCounter tokens;
+
+	private final long defaultCompletionReservation;
+
+	public RequestBodyFilter(JsonMapper json, PoolRegistry pools, long maxBodyBytes, TokenCounter tokens,
+			long defaultCompletionReservation) {
 		this.json = json;
 		this.pools = pools;
 		this.maxBodyBytes = (int) Math.min(Integer.MAX_VALUE, maxBodyBytes);
+		this.tokens = tokens;
+		this.defaultCompletionReservation = defaultCompletionReservation;
 	}
 
 	@Override
@@ -146,17 +155,12 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 		}
 		boolean stream = body.path("stream").asBoolean(false);
 		String apiVersion = request.getQueryParams().getFirst("api-version");
-		return new Parsed(new LlmRequest(operation, azureForm, model, apiVersion, stream, body, bytes,
-				roughTokenEstimate(body, bytes.length)), null);
-	}
-
-	/**
-	 * About four bytes of JSON per prompt token, plus the completion the request reserves. Only compared with the
-	 * remaining tokens a backend reported, to route around a 429 before it happens.
-	 */
-	private static long roughTokenEstimate(ObjectNode body, int bodyLength) {
-		JsonNode reserved = body.has("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
-		return bodyLength / 4L + (reserved != null && reserved.canConvertToInt() ? reserved.asInt() : 0);
+		boolean clientWantsUsage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
+		Encoding encoding = tokens.encoding(pools.pool(pool).getEncoding(), model);
+		long promptTokens = tokens.promptTokens(encoding, operation, body);
+		long reservation = TokenCounter.completionReservation(operation, body, defaultCompletionReservation);
+		return new Parsed(new LlmRequest(operation, azureForm, model, apiVersion, stream, clientWantsUsage, body, bytes,
+				encoding, promptTokens, reservation), null);
 	}
 
 	private static OpenAiError checkTypes(ObjectNode body, LlmOperation operation) {

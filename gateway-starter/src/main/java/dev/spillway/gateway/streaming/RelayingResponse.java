@@ -55,7 +55,11 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 		if (isEventStream()) {
 			return relay(Flux.from(body));
 		}
-		return super.writeWith(Flux.from(body).doOnNext(buffer -> llm.markFirstByte()));
+		UsageCollector usage = llm.usage();
+		return super.writeWith(Flux.from(body).doOnNext(buffer -> {
+			llm.markFirstByte();
+			usage.onJsonBytes(buffer);
+		}).doOnComplete(usage::onJsonEnd));
 	}
 
 	@Override
@@ -81,11 +85,14 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 			// Compressed despite our Accept-Encoding: identity. Pass it through untouched rather than cut it wrongly.
 			return getDelegate().writeAndFlushWith(upstream.doOnNext(b -> llm.markFirstByte()).map(Mono::just));
 		}
+		UsageCollector usage = llm.usage();
+		boolean clientWantsUsage = llm.request() != null && llm.request().clientWantsUsage();
 		Flux<byte[]> events = Flux.defer(() -> {
 			SseEventSplitter splitter = new SseEventSplitter();
 			return upstream.concatMapIterable(splitter::feed)
 				.doOnDiscard(DataBuffer.class, DataBufferUtils::release)
-				.concatWith(Flux.defer(() -> ending(splitter)));
+				.concatWith(Flux.defer(() -> ending(splitter)))
+				.filter(event -> usage.onEvent(event, clientWantsUsage));
 		});
 		Flux<DataBuffer> relayed = events.timeout(idleTimeout)
 			.map(bufferFactory()::wrap)

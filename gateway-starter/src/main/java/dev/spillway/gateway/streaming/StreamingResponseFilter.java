@@ -3,12 +3,11 @@ package dev.spillway.gateway.streaming;
 import java.time.Duration;
 
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.SignalType;
+import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.SpillwayFilterOrders;
-import dev.spillway.gateway.observability.RequestLog;
+import dev.spillway.gateway.limit.RateLimitHeaders;
 import dev.spillway.gateway.request.LlmExchange;
-import dev.spillway.gateway.routing.BackendCall;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -17,18 +16,21 @@ import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Wraps the response of every Spillway request before {@code NettyWriteResponseFilter} writes it, so every byte
- * passes through {@link RelayingResponse}, and settles the request (its log line) when the body has ended:
- * completed, failed or cancelled.
+ * passes through {@link RelayingResponse}; gives the response the tenant's rate-limit headers as it commits; and
+ * hands the request to {@link RequestSettlement} when the body has ended: completed, failed or cancelled.
  */
 public class StreamingResponseFilter implements GlobalFilter, Ordered {
 
 	private final Duration idleTimeout;
 
-	private final RequestLog requestLog;
+	private final JsonMapper json;
 
-	public StreamingResponseFilter(Duration idleTimeout, RequestLog requestLog) {
+	private final RequestSettlement settlement;
+
+	public StreamingResponseFilter(Duration idleTimeout, JsonMapper json, RequestSettlement settlement) {
 		this.idleTimeout = idleTimeout;
-		this.requestLog = requestLog;
+		this.json = json;
+		this.settlement = settlement;
 	}
 
 	@Override
@@ -37,29 +39,15 @@ public class StreamingResponseFilter implements GlobalFilter, Ordered {
 		if (llm == null) {
 			return chain.filter(exchange);
 		}
+		llm.usage(new UsageCollector(json));
 		RelayingResponse response = new RelayingResponse(exchange.getResponse(), llm, idleTimeout);
+		response.beforeCommit(() -> {
+			RateLimitHeaders.replace(response.getHeaders(), llm.admission());
+			return Mono.empty();
+		});
 		return chain.filter(exchange.mutate().response(response).build())
 			.onErrorResume(RelayingResponse.RelayedFailure.class, reported -> Mono.empty())
-			.doFinally(signal -> {
-				settleBackendCall(llm, signal);
-				requestLog.record(exchange, llm, signal);
-			});
-	}
-
-	private static void settleBackendCall(LlmExchange llm, SignalType signal) {
-		BackendCall call = llm.backendCall();
-		if (call == null) {
-			return;
-		}
-		if (llm.upstreamFailed() || signal == SignalType.ON_ERROR) {
-			call.failed(new IllegalStateException("the answer failed before it was complete"));
-		}
-		else if (signal == SignalType.CANCEL) {
-			call.released();
-		}
-		else {
-			call.succeeded();
-		}
+			.doFinally(signal -> settlement.settle(exchange, llm, signal));
 	}
 
 	@Override

@@ -3,11 +3,13 @@ package dev.spillway.gateway.upstream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.spillway.gateway.config.SpillwayProperties.Backend;
 import dev.spillway.gateway.config.SpillwayProperties.BackendType;
+import dev.spillway.gateway.request.LlmOperation;
 import dev.spillway.gateway.request.LlmRequest;
 
 import org.springframework.web.util.UriUtils;
@@ -37,18 +39,28 @@ public final class BackendRequests {
 
 	/**
 	 * The body to send to {@code backend}: the client's bytes unchanged unless the backend needs another
-	 * {@code model} value (OpenAI form), in which case only that field differs.
+	 * {@code model} value (OpenAI form), or the request streams and the usage chunk must be asked for
+	 * ({@code stream_options.include_usage}) so the stream can be charged exactly; only those fields differ.
 	 */
 	public byte[] body(Backend backend, LlmRequest request) {
-		if (backend.getType() != BackendType.OPENAI) {
-			return request.bodyBytes();
-		}
-		String model = backend.getModel() != null ? backend.getModel() : request.model();
-		if (model == null || model.equals(request.body().path("model").asString(null))) {
+		String model = backend.getType() == BackendType.OPENAI
+				? (backend.getModel() != null ? backend.getModel() : request.model()) : null;
+		boolean newModel = model != null && !model.equals(request.body().path("model").asString(null));
+		boolean askForUsage = request.stream() && !request.clientWantsUsage() && backend.isStreamUsage()
+				&& request.operation() != LlmOperation.EMBEDDINGS;
+		if (!newModel && !askForUsage) {
 			return request.bodyBytes();
 		}
 		ObjectNode copy = request.body().deepCopy();
-		copy.put("model", model);
+		if (newModel) {
+			copy.put("model", model);
+		}
+		if (askForUsage) {
+			JsonNode options = copy.get("stream_options");
+			ObjectNode streamOptions = options != null && options.isObject() ? (ObjectNode) options
+					: copy.putObject("stream_options");
+			streamOptions.put("include_usage", true);
+		}
 		return json.writeValueAsBytes(copy);
 	}
 

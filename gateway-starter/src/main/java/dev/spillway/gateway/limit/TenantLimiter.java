@@ -1,0 +1,300 @@
+package dev.spillway.gateway.limit;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TokensInheritanceStrategy;
+import io.github.bucket4j.VerboseResult;
+import io.github.bucket4j.distributed.AsyncBucketProxy;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.local.LocalBucketBuilder;
+import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+import dev.spillway.gateway.config.SpillwayProperties.RedisDownPolicy;
+import dev.spillway.gateway.limit.Admission.Verdict;
+import dev.spillway.gateway.limit.Admission.Where;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+/**
+ * Enforces tenant limits with Bucket4j buckets in Redis, through Bucket4j's Lettuce proxy manager (compare and
+ * swap, asynchronous). A tenant scope has a token bucket (per-minute and per-day bandwidths in one configuration)
+ * and a request bucket; both are consulted at once, so their commands share the connection's round trips.
+ * Admission takes the request's estimate; {@link #settle} later charges the difference to the real usage (a
+ * refund, or an excess that may drive the balance negative so later requests wait).
+ * <p>
+ * When Redis fails an admission, admissions apply the configured policy for {@code redis-retry-interval} before
+ * Redis is tried again, so an outage never makes each request wait for a timeout.
+ */
+public class TenantLimiter implements DisposableBean {
+
+	private static final Logger log = LoggerFactory.getLogger(TenantLimiter.class);
+
+	private final ReactiveRedisConnectionFactory connectionFactory;
+
+	private final Duration timeout;
+
+	private final Duration retryInterval;
+
+	private final RedisDownPolicy policy;
+
+	private final LimitPlans localPlans;
+
+	private final Map<String, AsyncBucketProxy> sharedBuckets = new ConcurrentHashMap<>();
+
+	private final Map<String, Bucket> localBuckets = new ConcurrentHashMap<>();
+
+	private final Mono<AsyncProxyManager<String>> proxyManager;
+
+	private volatile StatefulConnection<String, byte[]> connection;
+
+	private volatile long skipRedisUntilNanos;
+
+	public TenantLimiter(ReactiveRedisConnectionFactory connectionFactory, Duration timeout, Duration retryInterval,
+			RedisDownPolicy policy, LimitPlans localPlans) {
+		this.connectionFactory = connectionFactory;
+		this.timeout = timeout;
+		this.retryInterval = retryInterval;
+		this.policy = policy;
+		this.localPlans = localPlans;
+		this.proxyManager = Mono.fromCallable(this::connect)
+			.subscribeOn(Schedulers.boundedElastic())
+			.cache(manager -> Duration.ofMillis(Long.MAX_VALUE), failure -> Duration.ZERO, () -> Duration.ZERO);
+	}
+
+	/** Takes {@code tokens} and one request from the plan's buckets, if they fit. */
+	public Mono<Admission> admit(LimitPlan plan, long tokens) {
+		if (plan.unlimited()) {
+			return Mono.just(Admission.notEnforced(plan, Verdict.ADMITTED));
+		}
+		if (System.nanoTime() < skipRedisUntilNanos) {
+			return Mono.fromSupplier(() -> withoutRedis(plan, tokens));
+		}
+		return proxyManager.flatMap(manager -> Mono.zip(
+				consume(plan.tokens(), () -> shared(manager, plan.tokensKey(), plan.tokens()), tokens),
+				consume(plan.requests(), () -> shared(manager, plan.requestsKey(), plan.requests()), 1)))
+			.timeout(timeout)
+			.map(probes -> verdict(plan, tokens, probes.getT1(), probes.getT2(), Where.SHARED))
+			.onErrorResume(failure -> {
+				skipRedisUntilNanos = System.nanoTime() + retryInterval.toNanos();
+				log.warn("Tenant limits could not reach Redis ({}); applying policy {} for {} ms", failure.toString(),
+						policy, retryInterval.toMillis());
+				return Mono.fromSupplier(() -> withoutRedis(plan, tokens));
+			});
+	}
+
+	/** Charges the difference between the tokens reserved at admission and those really used. */
+	public void settle(Admission admission, long actualTokens) {
+		LimitPlan plan = admission.plan();
+		long difference = actualTokens - admission.reservedTokens();
+		if (difference == 0 || plan.tokens() == null || admission.where() == Where.NONE) {
+			return;
+		}
+		if (admission.where() == Where.LOCAL) {
+			Bucket bucket = local(plan.tokensKey(), localPlans.plan(plan.tenant(), modelOf(plan)).tokens());
+			if (difference < 0) {
+				bucket.addTokens(-difference);
+			}
+			else {
+				bucket.consumeIgnoringRateLimits(difference);
+			}
+			return;
+		}
+		proxyManager.flatMap(manager -> {
+			AsyncBucketProxy bucket = shared(manager, plan.tokensKey(), plan.tokens());
+			return Mono.fromFuture(() -> difference < 0 ? bucket.addTokens(-difference)
+					: bucket.consumeIgnoringRateLimits(difference).thenApply(ignored -> null));
+		})
+			.timeout(timeout)
+			.subscribe(done -> {
+			}, failure -> log.debug("Could not settle {} tokens for {}: {}", difference, plan.scope(),
+					failure.toString()));
+	}
+
+	/** Tokens left in the plan's token bucket (the tightest bandwidth), or empty when tokens are not limited. */
+	public Mono<Long> availableTokens(LimitPlan plan) {
+		if (plan.tokens() == null) {
+			return Mono.empty();
+		}
+		return proxyManager
+			.flatMap(manager -> Mono.fromFuture(() -> shared(manager, plan.tokensKey(), plan.tokens()).getAvailableTokens()))
+			.timeout(timeout);
+	}
+
+	/** Requests left in the plan's request bucket, or empty when requests are not limited. */
+	public Mono<Long> availableRequests(LimitPlan plan) {
+		if (plan.requests() == null) {
+			return Mono.empty();
+		}
+		return proxyManager
+			.flatMap(manager -> Mono.fromFuture(() -> shared(manager, plan.requestsKey(), plan.requests()).getAvailableTokens()))
+			.timeout(timeout);
+	}
+
+	private Admission withoutRedis(LimitPlan plan, long tokens) {
+		return switch (policy) {
+			case FAIL_OPEN -> Admission.notEnforced(plan, Verdict.ADMITTED);
+			case FAIL_CLOSED -> Admission.notEnforced(plan, Verdict.LIMITS_UNAVAILABLE);
+			case LOCAL -> {
+				LimitPlan share = localPlans.plan(plan.tenant(), modelOf(plan));
+				Optional<VerboseResult<ConsumptionProbe>> tokenProbe = share.tokens() == null ? Optional.empty()
+						: Optional.of(local(plan.tokensKey(), share.tokens()).asVerbose().tryConsumeAndReturnRemaining(tokens));
+				Optional<VerboseResult<ConsumptionProbe>> requestProbe = share.requests() == null ? Optional.empty()
+						: Optional.of(local(plan.requestsKey(), share.requests()).asVerbose().tryConsumeAndReturnRemaining(1));
+				yield verdict(share, tokens, tokenProbe, requestProbe, Where.LOCAL);
+			}
+		};
+	}
+
+	private Admission verdict(LimitPlan plan, long tokens, Optional<VerboseResult<ConsumptionProbe>> tokenProbe,
+			Optional<VerboseResult<ConsumptionProbe>> requestProbe, Where where) {
+		boolean tokensFit = tokenProbe.map(p -> p.getValue().isConsumed()).orElse(true);
+		boolean requestFits = requestProbe.map(p -> p.getValue().isConsumed()).orElse(true);
+		Verdict verdict = Verdict.ADMITTED;
+		long retryAfter = 0;
+		if (!tokensFit) {
+			long[] available = tokenProbe.get().getDiagnostics().getAvailableTokensPerEachBandwidth();
+			int daily = plan.tokensPerDayBandwidth();
+			verdict = daily >= 0 && available[daily] < tokens ? Verdict.TOKENS_PER_DAY : Verdict.TOKENS_PER_MINUTE;
+			retryAfter = tokenProbe.get().getValue().getNanosToWaitForRefill();
+			requestProbe.filter(p -> p.getValue().isConsumed()).ifPresent(p -> giveBack(plan, where, plan.requestsKey(), 1));
+		}
+		else if (!requestFits) {
+			verdict = Verdict.REQUESTS_PER_MINUTE;
+			retryAfter = requestProbe.get().getValue().getNanosToWaitForRefill();
+			tokenProbe.ifPresent(p -> giveBack(plan, where, plan.tokensKey(), tokens));
+		}
+		long tokensRemaining = -1;
+		long tokensReset = -1;
+		int perMinute = plan.tokensPerMinuteBandwidth();
+		if (tokenProbe.isPresent() && perMinute >= 0) {
+			tokensRemaining = Math.max(0, tokenProbe.get().getDiagnostics().getAvailableTokensPerEachBandwidth()[perMinute]);
+			tokensReset = untilFull(plan.tokens().getBandwidths()[perMinute], tokensRemaining);
+		}
+		long requestsRemaining = -1;
+		long requestsReset = -1;
+		if (requestProbe.isPresent()) {
+			requestsRemaining = Math.max(0, requestProbe.get().getValue().getRemainingTokens());
+			requestsReset = untilFull(plan.requests().getBandwidths()[0], requestsRemaining);
+		}
+		return new Admission(plan, verdict, verdict == Verdict.ADMITTED && tokenProbe.isPresent() ? tokens : 0, where,
+				retryAfter, tokensRemaining, tokensReset, requestsRemaining, requestsReset);
+	}
+
+	private void giveBack(LimitPlan plan, Where where, String key, long amount) {
+		if (where == Where.LOCAL) {
+			Bucket bucket = localBuckets.get(key);
+			if (bucket != null) {
+				bucket.addTokens(amount);
+			}
+			return;
+		}
+		BucketConfiguration configuration = key.equals(plan.tokensKey()) ? plan.tokens() : plan.requests();
+		proxyManager.flatMap(manager -> Mono.fromFuture(() -> shared(manager, key, configuration).addTokens(amount)))
+			.timeout(timeout)
+			.subscribe(done -> {
+			}, failure -> log.debug("Could not give back {} to {}: {}", amount, key, failure.toString()));
+	}
+
+	private static long untilFull(Bandwidth bandwidth, long remaining) {
+		long missing = bandwidth.getCapacity() - remaining;
+		if (missing <= 0) {
+			return 0;
+		}
+		return missing * (bandwidth.getRefillPeriodNanos() / bandwidth.getRefillTokens());
+	}
+
+	private static Mono<Optional<VerboseResult<ConsumptionProbe>>> consume(BucketConfiguration configuration,
+			java.util.function.Supplier<AsyncBucketProxy> bucket, long amount) {
+		if (configuration == null) {
+			return Mono.just(Optional.empty());
+		}
+		return Mono.fromFuture(() -> bucket.get().asVerbose().tryConsumeAndReturnRemaining(amount)).map(Optional::of);
+	}
+
+	private AsyncBucketProxy shared(AsyncProxyManager<String> manager, String key, BucketConfiguration configuration) {
+		return sharedBuckets.computeIfAbsent(key, k -> manager.builder()
+			.withImplicitConfigurationReplacement(version(configuration), TokensInheritanceStrategy.PROPORTIONALLY)
+			.build(k, () -> CompletableFuture.completedFuture(configuration)));
+	}
+
+	private Bucket local(String key, BucketConfiguration configuration) {
+		return localBuckets.computeIfAbsent(key, k -> {
+			LocalBucketBuilder builder = Bucket.builder();
+			for (Bandwidth bandwidth : configuration.getBandwidths()) {
+				builder.addLimit(bandwidth);
+			}
+			return builder.build();
+		});
+	}
+
+	/** A version that changes when the limits change, so Bucket4j replaces a stored configuration in place. */
+	private static long version(BucketConfiguration configuration) {
+		long version = 17;
+		for (Bandwidth bandwidth : configuration.getBandwidths()) {
+			version = 31 * version + Objects.hash(bandwidth.getId(), bandwidth.getCapacity(), bandwidth.getRefillTokens(),
+					bandwidth.getRefillPeriodNanos());
+		}
+		return version & Long.MAX_VALUE;
+	}
+
+	private static String modelOf(LimitPlan plan) {
+		int slash = plan.scope().indexOf('/');
+		return slash < 0 ? null : plan.scope().substring(slash + 1);
+	}
+
+	private AsyncProxyManager<String> connect() {
+		if (!(connectionFactory instanceof LettuceConnectionFactory lettuce)) {
+			throw new IllegalStateException("Spillway's tenant limits need Spring Data Redis on Lettuce");
+		}
+		AbstractRedisClient client = lettuce.getRequiredNativeClient();
+		RedisCodec<String, byte[]> codec = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+		Bucket4jLettuce.LettuceBasedProxyManagerBuilder<String> builder;
+		if (client instanceof RedisClusterClient cluster) {
+			var clusterConnection = cluster.connect(codec);
+			connection = clusterConnection;
+			builder = Bucket4jLettuce.casBasedBuilder(clusterConnection);
+		}
+		else {
+			var standalone = ((RedisClient) client).connect(codec);
+			connection = standalone;
+			builder = Bucket4jLettuce.casBasedBuilder(standalone);
+		}
+		return builder
+			.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
+			.requestTimeout(timeout)
+			.build()
+			.asAsync();
+	}
+
+	@Override
+	public void destroy() {
+		StatefulConnection<String, byte[]> open = connection;
+		if (open != null) {
+			open.closeAsync();
+		}
+	}
+
+}

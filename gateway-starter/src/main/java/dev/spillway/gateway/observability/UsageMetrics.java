@@ -1,0 +1,140 @@
+package dev.spillway.gateway.observability;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import reactor.core.publisher.SignalType;
+
+import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.request.LlmExchange;
+import dev.spillway.gateway.request.LlmRequest;
+import dev.spillway.gateway.streaming.UsageCollector;
+
+import org.springframework.http.HttpStatusCode;
+
+/**
+ * Tokens, cost and outcomes per tenant and model, and time to first token per pool and model. Tag values come from
+ * the configuration (tenants, pools, models named in pools, tiers and prices); any other model name is tagged
+ * {@value #OTHER_MODEL}, so a client cannot grow the number of series.
+ */
+public class UsageMetrics {
+
+	/** Tag value for models the configuration does not name. */
+	public static final String OTHER_MODEL = "other";
+
+	private final MeterRegistry registry;
+
+	private final Set<String> knownModels = new HashSet<>();
+
+	private final Map<String, SpillwayProperties.Price> prices;
+
+	public UsageMetrics(MeterRegistry registry, SpillwayProperties properties) {
+		this.registry = registry;
+		this.prices = properties.getPricing();
+		properties.getPools().values().forEach(pool -> knownModels.addAll(pool.getModels()));
+		knownModels.addAll(prices.keySet());
+		properties.getLimits().getTiers().values().forEach(tier -> knownModels.addAll(tier.getModels().keySet()));
+		properties.getTenants().values().forEach(tenant -> knownModels.addAll(tenant.getModels().keySet()));
+	}
+
+	public void record(LlmExchange llm, HttpStatusCode status, SignalType signal, long promptTokens,
+			long completionTokens) {
+		LlmRequest request = llm.request();
+		String tenant = llm.tenant() == null ? "anonymous" : llm.tenant();
+		String model = modelTag(request == null ? null : request.model());
+		Counter.builder("spillway.requests")
+			.description("Requests on Spillway routes by outcome")
+			.tag("tenant", tenant)
+			.tag("model", model)
+			.tag("outcome", outcome(status, signal))
+			.register(registry)
+			.increment();
+		if (promptTokens > 0) {
+			tokens(tenant, model, "prompt").increment(promptTokens);
+		}
+		if (completionTokens > 0) {
+			tokens(tenant, model, "completion").increment(completionTokens);
+		}
+		SpillwayProperties.Price price = price(request == null ? null : request.model());
+		if (price != null && promptTokens + completionTokens > 0) {
+			Counter.builder("spillway.cost")
+				.description("Cost of the tokens used, from spillway.pricing")
+				.tag("tenant", tenant)
+				.tag("model", model)
+				.register(registry)
+				.increment((promptTokens * price.getInputPerMillion() + completionTokens * price.getOutputPerMillion())
+						/ 1_000_000.0);
+		}
+		UsageCollector usage = llm.usage();
+		if (usage != null && usage.firstTokenNanos() != 0 && request != null && request.stream()) {
+			Timer.builder("spillway.time.to.first.token")
+				.description("Time from the request's arrival to the first streamed content token")
+				.tag("pool", llm.pool())
+				.tag("model", model)
+				.publishPercentileHistogram()
+				.register(registry)
+				.record(Duration.ofNanos(usage.firstTokenNanos() - llm.startNanos()));
+		}
+	}
+
+	/** Tokens this instance has counted for a tenant, by type, since it started. */
+	public Map<String, Double> tokensUsed(String tenant) {
+		double prompt = registry.find("spillway.tokens").tag("tenant", tenant).tag("type", "prompt").counters()
+			.stream().mapToDouble(Counter::count).sum();
+		double completion = registry.find("spillway.tokens").tag("tenant", tenant).tag("type", "completion").counters()
+			.stream().mapToDouble(Counter::count).sum();
+		double cost = registry.find("spillway.cost").tag("tenant", tenant).counters().stream()
+			.mapToDouble(Counter::count).sum();
+		return Map.of("promptTokens", prompt, "completionTokens", completion, "cost", cost);
+	}
+
+	private Counter tokens(String tenant, String model, String type) {
+		return Counter.builder("spillway.tokens")
+			.description("Tokens used, as the backend reported them (or counted when it could not)")
+			.tag("tenant", tenant)
+			.tag("model", model)
+			.tag("type", type)
+			.register(registry);
+	}
+
+	private String modelTag(String model) {
+		return model != null && knownModels.contains(model) ? model : OTHER_MODEL;
+	}
+
+	/** The price of a model: its own entry, else the entry for the longest prefix of its name. */
+	SpillwayProperties.Price price(String model) {
+		if (model == null) {
+			return null;
+		}
+		SpillwayProperties.Price exact = prices.get(model);
+		if (exact != null) {
+			return exact;
+		}
+		String best = null;
+		for (String prefix : prices.keySet()) {
+			if (model.startsWith(prefix) && (best == null || prefix.length() > best.length())) {
+				best = prefix;
+			}
+		}
+		return best == null ? null : prices.get(best);
+	}
+
+	private static String outcome(HttpStatusCode status, SignalType signal) {
+		if (signal == SignalType.CANCEL) {
+			return "cancelled";
+		}
+		if (status == null) {
+			return "unknown";
+		}
+		if (status.value() == 429) {
+			return "rate_limited";
+		}
+		return status.is2xxSuccessful() ? "success" : status.is4xxClientError() ? "client_error" : "server_error";
+	}
+
+}

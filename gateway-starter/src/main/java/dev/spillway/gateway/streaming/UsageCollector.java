@@ -1,0 +1,193 @@
+package dev.spillway.gateway.streaming;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.core.io.buffer.DataBuffer;
+
+/**
+ * Reads an answer on its way to the client for what settles the request: the {@code usage} it reports (from the
+ * JSON body, or from a stream's usage chunk) and, in case no usage arrives (a cut stream, a client that went
+ * away), the text it streamed, so it can be counted. Also notes when the first content token went out.
+ * One per request; events arrive serially.
+ */
+public final class UsageCollector {
+
+	/** Larger JSON answers are relayed but not inspected. */
+	static final int MAX_JSON_BODY = 8 * 1024 * 1024;
+
+	private final JsonMapper json;
+
+	private final StringBuilder text = new StringBuilder();
+
+	private ByteArrayOutputStream body;
+
+	private boolean bodyTooLarge;
+
+	private volatile long promptTokens = -1;
+
+	private volatile long completionTokens = -1;
+
+	private volatile long firstTokenNanos;
+
+	public UsageCollector(JsonMapper json) {
+		this.json = json;
+	}
+
+	/**
+	 * Inspects one Server-Sent Event. Returns {@code false} for the usage chunk when the client did not ask for it:
+	 * the gateway asked upstream for it to charge the stream exactly, and removes it again.
+	 */
+	public boolean onEvent(byte[] event, boolean clientWantsUsage) {
+		int start = payloadStart(event);
+		if (start < 0) {
+			return true;
+		}
+		JsonNode chunk;
+		try {
+			chunk = json.readTree(event, start, event.length - start);
+		}
+		catch (JacksonException ex) {
+			return true;
+		}
+		if (chunk == null || !chunk.isObject()) {
+			return true;
+		}
+		JsonNode choices = chunk.path("choices");
+		for (JsonNode choice : choices) {
+			appendText(choice.path("delta"));
+			JsonNode legacy = choice.path("text");
+			if (legacy.isString()) {
+				append(legacy.asString());
+			}
+		}
+		JsonNode usage = chunk.get("usage");
+		if (usage != null && usage.isObject()) {
+			record(usage);
+			return clientWantsUsage || !choices.isArray() || !choices.isEmpty();
+		}
+		return true;
+	}
+
+	/** Copies a piece of a JSON answer without consuming it. */
+	public void onJsonBytes(DataBuffer buffer) {
+		if (bodyTooLarge) {
+			return;
+		}
+		if (body == null) {
+			body = new ByteArrayOutputStream(Math.max(256, buffer.readableByteCount()));
+		}
+		if (body.size() + buffer.readableByteCount() > MAX_JSON_BODY) {
+			bodyTooLarge = true;
+			body = null;
+			return;
+		}
+		try (DataBuffer.ByteBufferIterator parts = buffer.readableByteBuffers()) {
+			while (parts.hasNext()) {
+				ByteBuffer part = parts.next();
+				byte[] bytes = new byte[part.remaining()];
+				part.get(bytes);
+				body.write(bytes, 0, bytes.length);
+			}
+		}
+	}
+
+	/** Reads the usage (or, lacking it, the message text) of a complete JSON answer. */
+	public void onJsonEnd() {
+		if (body == null || body.size() == 0) {
+			return;
+		}
+		try {
+			JsonNode answer = json.readTree(body.toByteArray());
+			JsonNode usage = answer.get("usage");
+			if (usage != null && usage.isObject()) {
+				record(usage);
+			}
+			else {
+				for (JsonNode choice : answer.path("choices")) {
+					appendText(choice.path("message"));
+				}
+			}
+		}
+		catch (JacksonException ex) {
+			// Not JSON after all (an upstream error page): nothing to read.
+		}
+		body = null;
+	}
+
+	public boolean hasUsage() {
+		return promptTokens >= 0;
+	}
+
+	public long promptTokens() {
+		return promptTokens;
+	}
+
+	public long completionTokens() {
+		return completionTokens;
+	}
+
+	/** The text streamed so far (content, tool-call arguments), for counting when no usage arrived. */
+	public String streamedText() {
+		return text.toString();
+	}
+
+	/** When the first non-empty piece of content went out, or 0. */
+	public long firstTokenNanos() {
+		return firstTokenNanos;
+	}
+
+	private void record(JsonNode usage) {
+		long prompt = usage.path("prompt_tokens").asLong(-1);
+		long total = usage.path("total_tokens").asLong(-1);
+		long completion = usage.path("completion_tokens").asLong(prompt >= 0 && total >= 0 ? total - prompt : 0);
+		if (prompt >= 0) {
+			completionTokens = Math.max(0, completion);
+			promptTokens = prompt;
+		}
+	}
+
+	private void appendText(JsonNode message) {
+		JsonNode content = message.path("content");
+		if (content.isString()) {
+			append(content.asString());
+		}
+		for (JsonNode call : message.path("tool_calls")) {
+			JsonNode arguments = call.path("function").path("arguments");
+			if (arguments.isString()) {
+				append(arguments.asString());
+			}
+		}
+	}
+
+	private void append(String piece) {
+		if (!piece.isEmpty()) {
+			if (firstTokenNanos == 0) {
+				firstTokenNanos = System.nanoTime();
+			}
+			text.append(piece);
+		}
+	}
+
+	/** Index of the JSON after {@code data:}, or -1 when the event carries no JSON object. */
+	private static int payloadStart(byte[] event) {
+		int i = 0;
+		while (i < event.length && (event[i] == '\n' || event[i] == '\r')) {
+			i++;
+		}
+		if (event.length - i < 6 || event[i] != 'd' || event[i + 1] != 'a' || event[i + 2] != 't' || event[i + 3] != 'a'
+				|| event[i + 4] != ':') {
+			return -1;
+		}
+		i += 5;
+		while (i < event.length && event[i] == ' ') {
+			i++;
+		}
+		return i < event.length && event[i] == '{' ? i : -1;
+	}
+
+}
