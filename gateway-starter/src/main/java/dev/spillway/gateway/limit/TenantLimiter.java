@@ -16,6 +16,7 @@ import io.github.bucket4j.VerboseResult;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.github.bucket4j.local.LocalBucketBuilder;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.AbstractRedisClient;
@@ -237,6 +238,7 @@ public class TenantLimiter implements DisposableBean {
 	private AsyncBucketProxy shared(AsyncProxyManager<String> manager, String key, BucketConfiguration configuration) {
 		return sharedBuckets.computeIfAbsent(key, k -> manager.builder()
 			.withImplicitConfigurationReplacement(version(configuration), TokensInheritanceStrategy.PROPORTIONALLY)
+			.withOptimization(Optimizations.batching())
 			.build(k, () -> CompletableFuture.completedFuture(configuration)));
 	}
 

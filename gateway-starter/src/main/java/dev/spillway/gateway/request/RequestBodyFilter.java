@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import com.knuddels.jtokkit.api.Encoding;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -36,6 +37,9 @@ import org.springframework.web.server.ServerWebExchange;
 public class RequestBodyFilter implements GlobalFilter, Ordered {
 
 	private static final String AZURE_DEPLOYMENTS = "/openai/deployments/";
+
+	/** Bodies larger than this are parsed and tokenized on the parallel scheduler rather than the event loop. */
+	static final int OFF_LOOP_BYTES = 32 * 1024;
 
 	private static final List<String> POSITIVE_INTEGER_FIELDS = List.of("max_tokens", "max_completion_tokens", "n");
 
@@ -89,12 +93,17 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 				if (body.isEmpty()) {
 					return ErrorResponses.write(exchange, OpenAiError.requestTooLarge(maxBodyBytes));
 				}
-				Parsed parsed = parse(request, operation, body.get(), llm.pool());
-				if (parsed.error != null) {
-					return ErrorResponses.write(exchange, parsed.error);
-				}
-				llm.request(parsed.request);
-				return chain.filter(exchange);
+				byte[] bytes = body.get();
+				Mono<Parsed> parsing = Mono.fromSupplier(() -> parse(request, operation, bytes, llm.pool()));
+				// Tokenizing a long prompt takes milliseconds of CPU: keep it off the event loop that serves I/O.
+				return (bytes.length > OFF_LOOP_BYTES ? parsing.subscribeOn(Schedulers.parallel()) : parsing)
+					.flatMap(parsed -> {
+						if (parsed.error != null) {
+							return ErrorResponses.write(exchange, parsed.error);
+						}
+						llm.request(parsed.request);
+						return chain.filter(exchange);
+					});
 			});
 	}
 
