@@ -41,6 +41,8 @@ import static org.awaitility.Awaitility.await;
 				"spillway.tenants.cut.keys=sk-cut", "spillway.tenants.cut.tier=standard",
 				"spillway.tenants.limited.keys=sk-limited", "spillway.tenants.limited.tier=standard",
 				"spillway.tenants.quota.keys=sk-quota", "spillway.tenants.quota.tier=daily",
+				"spillway.tenants.metered.keys=sk-metered", "spillway.pricing.gpt-4o.input-per-million=2.5",
+				"spillway.pricing.gpt-4o.output-per-million=10", "spillway.pools.gpt.models=gpt-4o",
 				"management.endpoints.web.exposure.include=spillway" })
 class TenantLimitsTests {
 
@@ -58,6 +60,9 @@ class TenantLimitsTests {
 
 	@Autowired
 	TenantLimiter limiter;
+
+	@Autowired
+	io.micrometer.core.instrument.MeterRegistry meters;
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
@@ -193,6 +198,24 @@ class TenantLimitsTests {
 			.containsPattern("\"remaining\":\\{\"tokens\":\\d+,\"requests\":\\d+\\}")
 			.contains("\"promptTokens\":");
 		assertThat(client().get("/actuator/spillway/nobody").status()).isEqualTo(404);
+	}
+
+	@Test
+	void usageAndCostAreCountedPerTenantAndModel() {
+		client().stream("/v1/chat/completions", key("sk-metered"), chat(true, null)).blockLast(Duration.ofSeconds(10));
+		long prompt = mockPromptTokens(backend.requests().get(0));
+
+		await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> {
+			assertThat(meters.counter("spillway.tokens", "tenant", "metered", "model", "gpt-4o", "type", "prompt").count())
+				.isEqualTo(prompt);
+			assertThat(meters.counter("spillway.tokens", "tenant", "metered", "model", "gpt-4o", "type", "completion")
+				.count()).isEqualTo(12);
+		});
+		assertThat(meters.counter("spillway.cost", "tenant", "metered", "model", "gpt-4o").count())
+			.isCloseTo((prompt * 2.5 + 12 * 10) / 1_000_000, within(1e-12));
+		assertThat(meters.counter("spillway.requests", "tenant", "metered", "model", "gpt-4o", "outcome", "success")
+			.count()).isEqualTo(1);
+		assertThat(meters.timer("spillway.time.to.first.token", "pool", "gpt", "model", "gpt-4o").count()).isPositive();
 	}
 
 	/** The simulated backend's own prompt count: a quarter of the request's JSON length. */
