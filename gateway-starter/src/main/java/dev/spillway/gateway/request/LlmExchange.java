@@ -1,5 +1,7 @@
 package dev.spillway.gateway.request;
 
+import dev.spillway.gateway.cache.PendingStore;
+import dev.spillway.gateway.cache.ResponseCache.Lookup.Outcome;
 import dev.spillway.gateway.limit.Admission;
 import dev.spillway.gateway.routing.BackendCall;
 import dev.spillway.gateway.streaming.UsageCollector;
@@ -33,6 +35,10 @@ public final class LlmExchange {
 	private volatile Admission admission;
 
 	private volatile UsageCollector usage;
+
+	private volatile Outcome cacheOutcome;
+
+	private volatile PendingStore pendingStore;
 
 	private volatile String tenant;
 
@@ -104,6 +110,29 @@ public final class LlmExchange {
 
 	public void usage(UsageCollector usage) {
 		this.usage = usage;
+	}
+
+	/** How the cache served the request, or {@code null} when the cache did not look at it. */
+	public Outcome cacheOutcome() {
+		return cacheOutcome;
+	}
+
+	public void cacheOutcome(Outcome outcome) {
+		this.cacheOutcome = outcome;
+	}
+
+	/** Where to store the answer once complete (a cache miss), or {@code null}. */
+	public PendingStore pendingStore() {
+		return pendingStore;
+	}
+
+	public void pendingStore(PendingStore pending) {
+		this.pendingStore = pending;
+	}
+
+	/** Whether the answer came from the cache. */
+	public boolean servedFromCache() {
+		return cacheOutcome == Outcome.HIT || cacheOutcome == Outcome.SEMANTIC_HIT;
 	}
 
 	/** Whether the answer's stream failed upstream after it had started. */

@@ -110,6 +110,9 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 		LlmRequest request = llm.request();
 		boolean expectsDone = request != null && request.operation() != LlmOperation.EMBEDDINGS;
 		Flux<byte[]> events = Flux.fromIterable(tail);
+		if (splitter.sawDone()) {
+			llm.usage().markDone();
+		}
 		return expectsDone && !splitter.sawDone() ? events.concatWith(Flux.error(new IncompleteStreamException()))
 				: events;
 	}

@@ -2,6 +2,9 @@ package dev.spillway.gateway.streaming;
 
 import reactor.core.publisher.SignalType;
 
+import dev.spillway.gateway.cache.CacheEntry;
+import dev.spillway.gateway.cache.PendingStore;
+import dev.spillway.gateway.cache.ResponseCache;
 import dev.spillway.gateway.limit.Admission;
 import dev.spillway.gateway.limit.TenantLimiter;
 import dev.spillway.gateway.observability.RequestLog;
@@ -30,10 +33,13 @@ public class RequestSettlement {
 
 	private final RequestLog requestLog;
 
-	public RequestSettlement(TenantLimiter limiter, UsageMetrics metrics, RequestLog requestLog) {
+	private final ResponseCache cache;
+
+	public RequestSettlement(TenantLimiter limiter, UsageMetrics metrics, RequestLog requestLog, ResponseCache cache) {
 		this.limiter = limiter;
 		this.metrics = metrics;
 		this.requestLog = requestLog;
+		this.cache = cache;
 	}
 
 	public void settle(ServerWebExchange exchange, LlmExchange llm, SignalType signal) {
@@ -44,11 +50,31 @@ public class RequestSettlement {
 		if (admission != null) {
 			limiter.settle(admission, used.prompt + used.completion);
 		}
+		storeInCache(llm, status, signal);
 		metrics.record(llm, status, signal, used.prompt, used.completion);
 		requestLog.record(exchange, llm, signal, used.prompt, used.completion);
 	}
 
+	/** Stores a cache miss's answer when it is complete, successful, plain text and not filtered. */
+	private void storeInCache(LlmExchange llm, HttpStatusCode status, SignalType signal) {
+		PendingStore pending = llm.pendingStore();
+		UsageCollector usage = llm.usage();
+		if (cache == null || pending == null || usage == null || signal != SignalType.ON_COMPLETE || status == null
+				|| status.value() != 200 || llm.upstreamFailed() || !usage.complete() || usage.toolCalls()
+				|| "content_filter".equals(usage.finishReason())) {
+			return;
+		}
+		CacheEntry entry = new CacheEntry(usage.model() != null ? usage.model() : llm.request().model(),
+				usage.streamedText(), usage.finishReason() == null ? "stop" : usage.finishReason(),
+				Math.max(0, usage.promptTokens()), Math.max(0, usage.completionTokens()), System.currentTimeMillis(),
+				usage.answerJson());
+		cache.store(pending.scope(), pending.keys(), entry, pending.ttl(), pending.vector());
+	}
+
 	private static Used used(LlmExchange llm, HttpStatusCode status) {
+		if (llm.servedFromCache()) {
+			return new Used(0, 0);
+		}
 		UsageCollector usage = llm.usage();
 		LlmRequest request = llm.request();
 		if (usage != null && usage.hasUsage()) {

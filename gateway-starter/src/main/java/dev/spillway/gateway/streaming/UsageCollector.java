@@ -34,6 +34,16 @@ public final class UsageCollector {
 
 	private volatile long firstTokenNanos;
 
+	private volatile String finishReason;
+
+	private volatile String model;
+
+	private volatile String answerJson;
+
+	private volatile boolean toolCalls;
+
+	private volatile boolean done;
+
 	public UsageCollector(JsonMapper json) {
 		this.json = json;
 	}
@@ -58,8 +68,14 @@ public final class UsageCollector {
 			return true;
 		}
 		JsonNode choices = chunk.path("choices");
+		if (model == null && chunk.path("model").isString()) {
+			model = chunk.get("model").asString();
+		}
 		for (JsonNode choice : choices) {
 			appendText(choice.path("delta"));
+			if (choice.path("finish_reason").isString()) {
+				finishReason = choice.get("finish_reason").asString();
+			}
 			JsonNode legacy = choice.path("text");
 			if (legacy.isString()) {
 				append(legacy.asString());
@@ -102,16 +118,23 @@ public final class UsageCollector {
 			return;
 		}
 		try {
-			JsonNode answer = json.readTree(body.toByteArray());
+			byte[] bytes = body.toByteArray();
+			JsonNode answer = json.readTree(bytes);
 			JsonNode usage = answer.get("usage");
 			if (usage != null && usage.isObject()) {
 				record(usage);
 			}
-			else {
-				for (JsonNode choice : answer.path("choices")) {
-					appendText(choice.path("message"));
+			if (answer.path("model").isString()) {
+				model = answer.get("model").asString();
+			}
+			for (JsonNode choice : answer.path("choices")) {
+				appendText(choice.path("message"));
+				if (choice.path("finish_reason").isString()) {
+					finishReason = choice.get("finish_reason").asString();
 				}
 			}
+			answerJson = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+			done = true;
 		}
 		catch (JacksonException ex) {
 			// Not JSON after all (an upstream error page): nothing to read.
@@ -136,6 +159,35 @@ public final class UsageCollector {
 		return text.toString();
 	}
 
+	/** Marks a stream that ended with {@code data: [DONE]}. */
+	public void markDone() {
+		done = true;
+	}
+
+	/** Whether the answer is complete: a JSON body read to its end, or a stream that reached {@code [DONE]}. */
+	public boolean complete() {
+		return done;
+	}
+
+	public String finishReason() {
+		return finishReason;
+	}
+
+	/** The model the answer names, or {@code null}. */
+	public String model() {
+		return model;
+	}
+
+	/** The whole JSON answer when it was not streamed, or {@code null}. */
+	public String answerJson() {
+		return answerJson;
+	}
+
+	/** Whether the answer called tools. */
+	public boolean toolCalls() {
+		return toolCalls;
+	}
+
 	/** When the first non-empty piece of content went out, or 0. */
 	public long firstTokenNanos() {
 		return firstTokenNanos;
@@ -157,6 +209,7 @@ public final class UsageCollector {
 			append(content.asString());
 		}
 		for (JsonNode call : message.path("tool_calls")) {
+			toolCalls = true;
 			JsonNode arguments = call.path("function").path("arguments");
 			if (arguments.isString()) {
 				append(arguments.asString());

@@ -1,0 +1,147 @@
+package dev.spillway.gateway.cache;
+
+import java.util.List;
+import java.util.Locale;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+import dev.spillway.gateway.SpillwayFilterOrders;
+import dev.spillway.gateway.cache.ResponseCache.Lookup;
+import dev.spillway.gateway.cache.ResponseCache.Lookup.Outcome;
+import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.request.LlmExchange;
+import dev.spillway.gateway.request.LlmOperation;
+import dev.spillway.gateway.request.LlmRequest;
+
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.route.Route;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBufferFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Serves chat completions from the cache when it can, and marks misses to be stored when their answer is complete.
+ * Never cached or served: requests with {@code Cache-Control: no-cache} or {@code no-store}, with
+ * {@code x-spillway-cache: bypass}, with tools or functions, with non-text content, with {@code n > 1} or
+ * {@code logprobs}, or with a temperature above the configured maximum. Responses say
+ * {@code x-spillway-cache: HIT | SEMANTIC_HIT | MISS | BYPASS}, with {@code x-spillway-cache-similarity} and
+ * {@code Age} on hits.
+ */
+public class CacheFilter implements GlobalFilter, Ordered {
+
+	/** Response header with the cache outcome; as a request header, {@code bypass} skips the cache. */
+	public static final String CACHE_HEADER = "x-spillway-cache";
+
+	/** Response header with the similarity of a semantic hit. */
+	public static final String SIMILARITY_HEADER = "x-spillway-cache-similarity";
+
+	private static final List<String> UNCACHEABLE_FIELDS = List.of("tools", "functions", "tool_choice",
+			"function_call", "logprobs", "top_logprobs");
+
+	private final ResponseCache cache;
+
+	private final CachedAnswers answers;
+
+	private final SpillwayProperties.Cache config;
+
+	public CacheFilter(ResponseCache cache, CachedAnswers answers, SpillwayProperties.Cache config) {
+		this.cache = cache;
+		this.answers = answers;
+		this.config = config;
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		LlmExchange llm = LlmExchange.of(exchange);
+		if (llm == null || llm.request() == null || llm.request().operation() != LlmOperation.CHAT_COMPLETIONS) {
+			return chain.filter(exchange);
+		}
+		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+		CacheSettings settings = CacheSettings.of(config, route);
+		if (!settings.enabled()) {
+			return chain.filter(exchange);
+		}
+		LlmRequest request = llm.request();
+		HttpHeaders headers = exchange.getResponse().getHeaders();
+		String scope = settings.sharedAcrossTenants() ? "*" : llm.tenant();
+		CacheKeys keys = cacheable(exchange, request) ? CacheKeys.of(scope, llm.pool(), request.model(), request.body(),
+				config.getLastUserMessages(), cache.embeddingModel()) : null;
+		if (keys == null) {
+			llm.cacheOutcome(Outcome.BYPASS);
+			headers.set(CACHE_HEADER, Outcome.BYPASS.name());
+			return chain.filter(exchange);
+		}
+		return cache.lookup(settings, scope, keys, config.getLookupTimeout()).flatMap(lookup -> {
+			llm.cacheOutcome(lookup.outcome());
+			headers.set(CACHE_HEADER, lookup.outcome().name());
+			if (lookup.outcome() == Outcome.MISS) {
+				if (!noStore(exchange)) {
+					llm.pendingStore(new PendingStore(scope, keys, settings.ttl(), lookup.vector()));
+				}
+				return chain.filter(exchange);
+			}
+			return replay(exchange, request, lookup);
+		});
+	}
+
+	private Mono<Void> replay(ServerWebExchange exchange, LlmRequest request, Lookup lookup) {
+		ServerHttpResponse response = exchange.getResponse();
+		HttpHeaders headers = response.getHeaders();
+		headers.set(HttpHeaders.AGE, Long.toString(
+				Math.max(0, (System.currentTimeMillis() - lookup.entry().createdAtMillis()) / 1000)));
+		if (lookup.outcome() == Outcome.SEMANTIC_HIT) {
+			headers.set(SIMILARITY_HEADER, String.format(Locale.ROOT, "%.4f", lookup.similarity()));
+		}
+		response.setStatusCode(HttpStatus.OK);
+		DataBufferFactory buffers = response.bufferFactory();
+		if (request.stream()) {
+			headers.setContentType(MediaType.TEXT_EVENT_STREAM);
+			return response.writeAndFlushWith(Flux.fromIterable(answers.asEvents(lookup.entry(), request.clientWantsUsage()))
+				.map(event -> Mono.just(buffers.wrap(event))));
+		}
+		byte[] body = answers.asJson(lookup.entry());
+		headers.setContentType(MediaType.APPLICATION_JSON);
+		headers.setContentLength(body.length);
+		return response.writeWith(Mono.just(buffers.wrap(body)));
+	}
+
+	private boolean cacheable(ServerWebExchange exchange, LlmRequest request) {
+		String cacheControl = exchange.getRequest().getHeaders().getFirst(HttpHeaders.CACHE_CONTROL);
+		if (cacheControl != null && (cacheControl.contains("no-cache") || noStore(exchange))) {
+			return false;
+		}
+		if ("bypass".equalsIgnoreCase(exchange.getRequest().getHeaders().getFirst(CACHE_HEADER))) {
+			return false;
+		}
+		JsonNode body = request.body();
+		for (String field : UNCACHEABLE_FIELDS) {
+			JsonNode value = body.get(field);
+			if (value != null && !value.isNull() && !(value.isBoolean() && !value.asBoolean())) {
+				return false;
+			}
+		}
+		if (body.path("n").asInt(1) > 1) {
+			return false;
+		}
+		return body.path("temperature").asDouble(1.0) <= config.getMaxTemperature();
+	}
+
+	private static boolean noStore(ServerWebExchange exchange) {
+		String cacheControl = exchange.getRequest().getHeaders().getFirst(HttpHeaders.CACHE_CONTROL);
+		return cacheControl != null && cacheControl.contains("no-store");
+	}
+
+	@Override
+	public int getOrder() {
+		return SpillwayFilterOrders.CACHE;
+	}
+
+}

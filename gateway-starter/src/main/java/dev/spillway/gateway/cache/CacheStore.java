@@ -1,0 +1,224 @@
+package dev.spillway.gateway.cache;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.Limit;
+import org.springframework.data.redis.connection.stream.MapRecord;
+import org.springframework.data.redis.connection.stream.RecordId;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.listener.ChannelTopic;
+import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
+
+/**
+ * Cached answers in Redis, and the feed that keeps every instance's {@link VectorIndex} current.
+ * <p>
+ * An answer is one key, {@code <prefix>:cache:{<scope>}:<exact hash>}, expiring after its TTL; a sorted set of
+ * keys by age bounds their number (the oldest go). A question's embedding is appended to the stream
+ * {@code <prefix>:cache:index} (trimmed to the same bound) and announced on the channel of the same name: a
+ * starting instance reads the stream, a running one listens, and each adds what it learns to its own index, so a
+ * search never needs Redis and a hit costs one read.
+ */
+public class CacheStore implements SmartLifecycle {
+
+	private static final Logger log = LoggerFactory.getLogger(CacheStore.class);
+
+	private final ReactiveStringRedisTemplate redis;
+
+	private final JsonMapper json;
+
+	private final VectorIndex index;
+
+	private final String prefix;
+
+	private final String ages;
+
+	private final String feed;
+
+	private final int maxEntries;
+
+	private final String embeddingModel;
+
+	private final Duration timeout;
+
+	private volatile Disposable listening;
+
+	private volatile Disposable refreshing;
+
+	public CacheStore(ReactiveStringRedisTemplate redis, JsonMapper json, VectorIndex index, String keyPrefix,
+			int maxEntries, String embeddingModel, Duration timeout) {
+		this.redis = redis;
+		this.json = json;
+		this.index = index;
+		this.prefix = keyPrefix + ":cache:";
+		this.ages = keyPrefix + ":cache:ages";
+		this.feed = keyPrefix + ":cache:index";
+		this.maxEntries = maxEntries;
+		this.embeddingModel = embeddingModel;
+		this.timeout = timeout;
+	}
+
+	/** The Redis key of an answer. */
+	public String key(String scope, String exactHash) {
+		return prefix + "{" + scope + "}:" + exactHash;
+	}
+
+	/** The answer under {@code key}, or empty. */
+	public Mono<CacheEntry> get(String key) {
+		return redis.opsForValue().get(key).map(text -> json.readValue(text, CacheEntry.class));
+	}
+
+	/** The similar questions of the same partition, most similar first. */
+	public List<VectorIndex.Match> similar(String partition, float[] vector, int k) {
+		return index.search(partition, vector, k, System.currentTimeMillis());
+	}
+
+	/** The question a candidate of {@link #similar} was asked as. */
+	public String questionOf(String key) {
+		return index.question(key);
+	}
+
+	/** Forgets a key the index still knew but Redis no longer has (expired or evicted). */
+	public void forget(String key) {
+		index.remove(key);
+	}
+
+	/** Stores an answer (and its question's embedding, when given) for {@code ttl}. Returns without waiting. */
+	public void put(String key, CacheEntry entry, Duration ttl, String partition, String question, float[] vector) {
+		long now = System.currentTimeMillis();
+		long expiresAt = now + ttl.toMillis();
+		String text = json.writeValueAsString(entry);
+		Mono<Void> store = redis.opsForValue()
+			.set(key, text, ttl)
+			.then(redis.opsForZSet().add(ages, key, now))
+			.then(redis.opsForZSet().size(ages))
+			.flatMap(size -> size <= maxEntries ? Mono.empty()
+					: redis.opsForZSet().popMin(ages, size - maxEntries).flatMap(old -> redis.delete(old.getValue())).then());
+		if (vector != null) {
+			Map<String, String> record = indexRecord(key, partition, question, expiresAt, vector);
+			index.add(key, partition, question, vector, expiresAt);
+			store = store.then(redis.opsForStream().add(MapRecord.create(feed, record)))
+				.then(redis.opsForStream().trim(feed, maxEntries, true))
+				.then(redis.convertAndSend(feed, encode(record)))
+				.then();
+		}
+		store.timeout(timeout.multipliedBy(4))
+			.subscribe(done -> {
+			}, failure -> log.warn("Could not store a cache entry: {}", failure.toString()));
+	}
+
+	private Map<String, String> indexRecord(String key, String partition, String question, long expiresAt,
+			float[] vector) {
+		ByteBuffer bytes = ByteBuffer.allocate(vector.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+		for (float value : vector) {
+			bytes.putFloat(value);
+		}
+		Map<String, String> record = new LinkedHashMap<>();
+		record.put("key", key);
+		record.put("partition", partition);
+		record.put("model", embeddingModel);
+		record.put("expires", Long.toString(expiresAt));
+		record.put("vector", Base64.getEncoder().encodeToString(bytes.array()));
+		record.put("question", question);
+		return record;
+	}
+
+	private String encode(Map<String, String> record) {
+		return json.writeValueAsString(record);
+	}
+
+	@SuppressWarnings("unchecked")
+	private void learn(String message) {
+		try {
+			learn((Map<String, String>) json.readValue(message, Map.class));
+		}
+		catch (RuntimeException ex) {
+			log.debug("Ignoring a malformed cache index record: {}", ex.toString());
+		}
+	}
+
+	private void learn(Map<String, String> record) {
+		if (!embeddingModel.equals(record.get("model"))) {
+			return;
+		}
+		long expires = Long.parseLong(record.get("expires"));
+		if (expires <= System.currentTimeMillis()) {
+			return;
+		}
+		ByteBuffer bytes = ByteBuffer.wrap(Base64.getDecoder().decode(record.get("vector"))).order(ByteOrder.LITTLE_ENDIAN);
+		float[] vector = new float[bytes.remaining() / 4];
+		for (int i = 0; i < vector.length; i++) {
+			vector[i] = bytes.getFloat();
+		}
+		index.add(record.get("key"), record.get("partition"), record.get("question"), vector, expires);
+	}
+
+	/** Reads the whole feed (bounded by the entry limit), page by page. */
+	Mono<Void> load() {
+		return loadFrom("-").then(Mono.fromRunnable(index::refresh));
+	}
+
+	private Mono<Void> loadFrom(String after) {
+		Range<String> range = after.equals("-") ? Range.unbounded() : Range.leftOpen(after, "+");
+		return redis.opsForStream()
+			.range(feed, range, Limit.limit().count(1000))
+			.collectList()
+			.flatMap(page -> {
+				for (MapRecord<String, Object, Object> record : page) {
+					Map<String, String> fields = new LinkedHashMap<>();
+					record.getValue().forEach((k, v) -> fields.put(String.valueOf(k), String.valueOf(v)));
+					learn(fields);
+				}
+				if (page.size() < 1000) {
+					return Mono.empty();
+				}
+				RecordId last = page.get(page.size() - 1).getId();
+				return loadFrom(last.getValue());
+			});
+	}
+
+	@Override
+	public void start() {
+		listening = Flux.usingWhen(Mono.fromCallable(() -> new ReactiveRedisMessageListenerContainer(redis.getConnectionFactory())),
+				container -> container.receive(ChannelTopic.of(feed))
+					.map(m -> m.getMessage())
+					.mergeWith(load().then(Mono.empty())),
+				ReactiveRedisMessageListenerContainer::destroyLater)
+			.doOnNext(this::learn)
+			.doOnError(failure -> log.warn("Cache index feed interrupted: {}", failure.toString()))
+			.retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(500)).maxBackoff(Duration.ofSeconds(10)))
+			.subscribe();
+		refreshing = Flux.interval(Duration.ofMillis(100)).onBackpressureDrop().subscribe(tick -> index.refresh());
+	}
+
+	@Override
+	public void stop() {
+		if (listening != null) {
+			listening.dispose();
+		}
+		if (refreshing != null) {
+			refreshing.dispose();
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return listening != null && !listening.isDisposed();
+	}
+
+}

@@ -1,0 +1,114 @@
+package dev.spillway.gateway.cache;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import reactor.core.publisher.Mono;
+
+/**
+ * Looks answers up and stores them. A lookup reads the exact key first (one Redis read); only on a miss, and only
+ * when semantic lookups are on, it embeds the question, searches this instance's index within the question's
+ * partition, applies the similarity threshold and the {@link QuestionCheck}, and reads the best candidate (one more
+ * read). Any failure or timeout is a miss: the request goes upstream.
+ */
+public class ResponseCache {
+
+	/** How many neighbours a semantic search considers. */
+	static final int CANDIDATES = 3;
+
+	private final CacheStore store;
+
+	private final EmbeddingModel embeddings;
+
+	private final boolean verify;
+
+	private final MeterRegistry meters;
+
+	public ResponseCache(CacheStore store, EmbeddingModel embeddings, boolean verify, MeterRegistry meters) {
+		this.store = store;
+		this.embeddings = embeddings;
+		this.verify = verify;
+		this.meters = meters;
+	}
+
+	/** The embedding model's identity, or {@code none}. */
+	public String embeddingModel() {
+		return embeddings == null ? "none" : embeddings.id();
+	}
+
+	public Mono<Lookup> lookup(CacheSettings settings, String scope, CacheKeys keys, Duration timeout) {
+		long start = System.nanoTime();
+		String exactKey = store.key(scope, keys.exact());
+		Mono<Lookup> semantic = settings.semantic() && embeddings != null && !keys.question().isBlank()
+				? semantic(settings, scope, keys) : Mono.just(Lookup.miss(null));
+		return store.get(exactKey)
+			.map(entry -> new Lookup(Lookup.Outcome.HIT, entry, 1.0, null))
+			.switchIfEmpty(Mono.defer(() -> semantic))
+			.timeout(timeout)
+			.onErrorResume(failure -> Mono.just(Lookup.miss(null)))
+			.doOnNext(result -> {
+				Counter.builder("spillway.cache.lookups").tag("result", result.outcome().name()).register(meters).increment();
+				Timer.builder("spillway.cache.lookup")
+					.tag("result", result.outcome().name())
+					.register(meters)
+					.record(Duration.ofNanos(System.nanoTime() - start));
+			});
+	}
+
+	private Mono<Lookup> semantic(CacheSettings settings, String scope, CacheKeys keys) {
+		long start = System.nanoTime();
+		return embeddings.embed(keys.question())
+			.doOnNext(vector -> Timer.builder("spillway.cache.embedding").register(meters)
+				.record(Duration.ofNanos(System.nanoTime() - start)))
+			.flatMap(vector -> {
+				List<VectorIndex.Match> matches = store.similar(keys.partition(), vector, CANDIDATES);
+				for (VectorIndex.Match match : matches) {
+					if (match.similarity() < settings.similarityThreshold()) {
+						break;
+					}
+					String candidate = store.questionOf(match.id());
+					if (candidate != null && (!verify || QuestionCheck.agree(keys.question(), candidate))) {
+						return store.get(match.id())
+							.map(entry -> new Lookup(Lookup.Outcome.SEMANTIC_HIT, entry, match.similarity(), vector))
+							.switchIfEmpty(Mono.fromSupplier(() -> {
+								store.forget(match.id());
+								return Lookup.miss(vector);
+							}));
+					}
+				}
+				return Mono.just(Lookup.miss(vector));
+			});
+	}
+
+	/** Stores an answer under the request's keys. */
+	public void store(String scope, CacheKeys keys, CacheEntry entry, Duration ttl, float[] vector) {
+		store.put(store.key(scope, keys.exact()), entry, ttl, keys.partition(), keys.question(), vector);
+	}
+
+	/**
+	 * What a lookup found.
+	 *
+	 * @param outcome hit, semantic hit or miss
+	 * @param entry the answer on a hit
+	 * @param similarity the candidate's cosine similarity on a semantic hit (1 on an exact hit)
+	 * @param vector the question's embedding, when computed (kept so a miss can be stored without embedding again)
+	 */
+	public record Lookup(Outcome outcome, CacheEntry entry, double similarity, float[] vector) {
+
+		/** How a request was served with respect to the cache, as {@code x-spillway-cache} says. */
+		public enum Outcome {
+
+			HIT, SEMANTIC_HIT, MISS, BYPASS
+
+		}
+
+		static Lookup miss(float[] vector) {
+			return new Lookup(Outcome.MISS, null, 0, vector);
+		}
+
+	}
+
+}
