@@ -996,7 +996,7 @@ public class SpillwayProperties {
 		/** Cosine similarity at or above which a reworded question counts as the same (see docs/cache.md). */
 		@jakarta.validation.constraints.DecimalMin("0.5")
 		@jakarta.validation.constraints.DecimalMax("1.0")
-		private double similarityThreshold = 0.9;
+		private double similarityThreshold = 0.92;
 
 		/**
 		 * Whether a candidate must also pass the cheap second check: the same numbers, negations, question word and
