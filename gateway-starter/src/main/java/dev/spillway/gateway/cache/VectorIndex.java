@@ -55,7 +55,7 @@ public class VectorIndex implements AutoCloseable {
 	public VectorIndex(int maxEntries) {
 		this.maxEntries = maxEntries;
 		try {
-			this.writer = new IndexWriter(directory, new IndexWriterConfig().setRAMBufferSizeMB(64));
+			this.writer = new IndexWriter(directory, new IndexWriterConfig().setRAMBufferSizeMB(512));
 			this.searchers = new SearcherManager(writer, null);
 		}
 		catch (IOException ex) {

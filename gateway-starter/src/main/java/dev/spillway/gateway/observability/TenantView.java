@@ -1,9 +1,11 @@
 package dev.spillway.gateway.observability;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import reactor.core.publisher.Mono;
+import reactor.util.function.Tuples;
 
 import dev.spillway.gateway.config.SpillwayProperties;
 import dev.spillway.gateway.limit.LimitPlan;
@@ -15,6 +17,9 @@ import dev.spillway.gateway.limit.TenantLimiter;
  * shared buckets), and the tokens and cost this instance has counted for it.
  */
 public class TenantView {
+
+	/** An operator's view never waits longer than this for Redis. */
+	private static final Duration VIEW_TIMEOUT = Duration.ofSeconds(5);
 
 	private final Map<String, SpillwayProperties.Tenant> tenants;
 
@@ -46,7 +51,7 @@ public class TenantView {
 		limits.put("tokensPerDay", plan.values().getTokensPerDay());
 		Mono<Long> tokens = limiter.availableTokens(plan).defaultIfEmpty(-1L).onErrorReturn(-2L);
 		Mono<Long> requests = limiter.availableRequests(plan).defaultIfEmpty(-1L).onErrorReturn(-2L);
-		return Mono.zip(tokens, requests).map(available -> {
+		return Mono.zip(tokens, requests).timeout(VIEW_TIMEOUT, Mono.just(Tuples.of(-2L, -2L))).map(available -> {
 			Map<String, Object> remaining = new LinkedHashMap<>();
 			remaining.put("tokens", describe(available.getT1()));
 			remaining.put("requests", describe(available.getT2()));
