@@ -16,6 +16,7 @@ import dev.spillway.mock.MockOpenAiServer;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -23,6 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Redis going away takes no traffic down; when it is back, the shared state resumes. */
+// Its Redis is stopped after the class: close the context with it rather than keep it cached.
+@DirtiesContext
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "spillway.shared-state.command-timeout=300ms", "spillway.shared-state.resync-interval=200ms",
 				"spillway.shared-state.key-prefix=outage", "spring.data.redis.timeout=500ms",
