@@ -25,6 +25,9 @@ public final class SpillwayFilterOrders {
 	/** Admits the request against its tenant's token and request limits (429 here). */
 	public static final int LIMIT = -250;
 
+	/** Replays, or waits for, an earlier request with the same Idempotency-Key (422 for another request). */
+	public static final int IDEMPOTENCY = -225;
+
 	/** Serves answers from the cache (exact, then semantic) and marks misses to be stored. */
 	public static final int CACHE = -200;
 

@@ -16,6 +16,9 @@ import dev.spillway.gateway.cache.OpenAiEmbeddingModel;
 import dev.spillway.gateway.cache.ResponseCache;
 import dev.spillway.gateway.cache.VectorIndex;
 import dev.spillway.gateway.error.SpillwayErrorWebExceptionHandler;
+import dev.spillway.gateway.idempotency.IdempotencyCompletion;
+import dev.spillway.gateway.idempotency.IdempotencyFilter;
+import dev.spillway.gateway.idempotency.IdempotencyStore;
 import dev.spillway.gateway.limit.LimitFilter;
 import dev.spillway.gateway.limit.LimitPlans;
 import dev.spillway.gateway.limit.TenantLimiter;
@@ -162,9 +165,22 @@ public class SpillwayAutoConfiguration {
 
 	@Bean
 	StreamingResponseFilter spillwayStreamingResponseFilter(SpillwayProperties properties, TenantLimiter limiter,
-			UsageMetrics usage, RequestLog requestLog, ObjectProvider<ResponseCache> cache) {
+			UsageMetrics usage, RequestLog requestLog, ObjectProvider<ResponseCache> cache, IdempotencyStore idempotency) {
 		return new StreamingResponseFilter(properties.getStreaming().getIdleTimeout(), spillwayJson(),
-				new RequestSettlement(limiter, usage, requestLog, cache.getIfAvailable()));
+				new RequestSettlement(limiter, usage, requestLog, cache.getIfAvailable(),
+						new IdempotencyCompletion(idempotency, properties.getIdempotency().getTtl())));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	IdempotencyStore spillwayIdempotencyStore(ReactiveRedisConnectionFactory redis, SpillwayProperties properties) {
+		return new IdempotencyStore(new ReactiveStringRedisTemplate(redis), spillwayJson(),
+				properties.getSharedState().getKeyPrefix(), properties.getSharedState().getCommandTimeout());
+	}
+
+	@Bean
+	IdempotencyFilter spillwayIdempotencyFilter(IdempotencyStore store, SpillwayProperties properties) {
+		return new IdempotencyFilter(store, new CachedAnswers(spillwayJson()), properties.getIdempotency());
 	}
 
 	@Bean

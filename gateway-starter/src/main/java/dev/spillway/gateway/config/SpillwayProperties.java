@@ -69,6 +69,18 @@ public class SpillwayProperties {
 		this.cache = cache;
 	}
 
+	/** Idempotency keys: safe client retries. */
+	@Valid
+	private Idempotency idempotency = new Idempotency();
+
+	public Idempotency getIdempotency() {
+		return idempotency;
+	}
+
+	public void setIdempotency(Idempotency idempotency) {
+		this.idempotency = idempotency;
+	}
+
 	/** Prices per model (or model-name prefix), for cost attribution. */
 	@Valid
 	private Map<String, Price> pricing = new LinkedHashMap<>();
@@ -1224,6 +1236,58 @@ public class SpillwayProperties {
 		@AssertTrue(message = "spillway.cache.embedding.url is required with type openai")
 		public boolean isUrlSetForOpenai() {
 			return type != EmbeddingType.OPENAI || url != null;
+		}
+
+	}
+
+	/** Requests carrying an {@code Idempotency-Key} header. */
+	public static class Idempotency {
+
+		/** Whether {@code Idempotency-Key} is honoured on Spillway routes. */
+		private boolean enabled = true;
+
+		/** How long a completed answer is kept for replays. */
+		@NotNull
+		private Duration ttl = Duration.ofHours(24);
+
+		/** How long a duplicate waits for the first request, still in flight, before it gets 409. */
+		@NotNull
+		private Duration waitTimeout = Duration.ofSeconds(60);
+
+		/** How long an in-flight marker lives if its instance dies before the answer is complete. */
+		@NotNull
+		private Duration inFlightTtl = Duration.ofMinutes(10);
+
+		public boolean isEnabled() {
+			return enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getTtl() {
+			return ttl;
+		}
+
+		public void setTtl(Duration ttl) {
+			this.ttl = ttl;
+		}
+
+		public Duration getWaitTimeout() {
+			return waitTimeout;
+		}
+
+		public void setWaitTimeout(Duration waitTimeout) {
+			this.waitTimeout = waitTimeout;
+		}
+
+		public Duration getInFlightTtl() {
+			return inFlightTtl;
+		}
+
+		public void setInFlightTtl(Duration inFlightTtl) {
+			this.inFlightTtl = inFlightTtl;
 		}
 
 	}

@@ -2,6 +2,7 @@ package dev.spillway.gateway.request;
 
 import dev.spillway.gateway.cache.PendingStore;
 import dev.spillway.gateway.cache.ResponseCache.Lookup.Outcome;
+import dev.spillway.gateway.idempotency.IdempotencyClaim;
 import dev.spillway.gateway.limit.Admission;
 import dev.spillway.gateway.routing.BackendCall;
 import dev.spillway.gateway.streaming.UsageCollector;
@@ -39,6 +40,10 @@ public final class LlmExchange {
 	private volatile Outcome cacheOutcome;
 
 	private volatile PendingStore pendingStore;
+
+	private volatile IdempotencyClaim idempotencyClaim;
+
+	private volatile boolean replayed;
 
 	private volatile String tenant;
 
@@ -130,9 +135,23 @@ public final class LlmExchange {
 		this.pendingStore = pending;
 	}
 
-	/** Whether the answer came from the cache. */
+	/** The idempotency key this request owns (its answer will be kept for replays), or {@code null}. */
+	public IdempotencyClaim idempotencyClaim() {
+		return idempotencyClaim;
+	}
+
+	public void idempotencyClaim(IdempotencyClaim claim) {
+		this.idempotencyClaim = claim;
+	}
+
+	/** Marks an answer replayed for an idempotency key: it costs no tokens. */
+	public void markReplayed() {
+		this.replayed = true;
+	}
+
+	/** Whether the answer came from the cache or an idempotency replay, not from a backend. */
 	public boolean servedFromCache() {
-		return cacheOutcome == Outcome.HIT || cacheOutcome == Outcome.SEMANTIC_HIT;
+		return replayed || cacheOutcome == Outcome.HIT || cacheOutcome == Outcome.SEMANTIC_HIT;
 	}
 
 	/** Whether the answer's stream failed upstream after it had started. */

@@ -5,6 +5,7 @@ import reactor.core.publisher.SignalType;
 import dev.spillway.gateway.cache.CacheEntry;
 import dev.spillway.gateway.cache.PendingStore;
 import dev.spillway.gateway.cache.ResponseCache;
+import dev.spillway.gateway.idempotency.IdempotencyCompletion;
 import dev.spillway.gateway.limit.Admission;
 import dev.spillway.gateway.limit.TenantLimiter;
 import dev.spillway.gateway.observability.RequestLog;
@@ -35,11 +36,15 @@ public class RequestSettlement {
 
 	private final ResponseCache cache;
 
-	public RequestSettlement(TenantLimiter limiter, UsageMetrics metrics, RequestLog requestLog, ResponseCache cache) {
+	private final IdempotencyCompletion idempotency;
+
+	public RequestSettlement(TenantLimiter limiter, UsageMetrics metrics, RequestLog requestLog, ResponseCache cache,
+			IdempotencyCompletion idempotency) {
 		this.limiter = limiter;
 		this.metrics = metrics;
 		this.requestLog = requestLog;
 		this.cache = cache;
+		this.idempotency = idempotency;
 	}
 
 	public void settle(ServerWebExchange exchange, LlmExchange llm, SignalType signal) {
@@ -51,6 +56,7 @@ public class RequestSettlement {
 			limiter.settle(admission, used.prompt + used.completion);
 		}
 		storeInCache(llm, status, signal);
+		idempotency.settle(llm, status, signal);
 		metrics.record(llm, status, signal, used.prompt, used.completion);
 		requestLog.record(exchange, llm, signal, used.prompt, used.completion);
 	}

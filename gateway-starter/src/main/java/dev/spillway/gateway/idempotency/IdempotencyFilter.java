@@ -1,0 +1,172 @@
+package dev.spillway.gateway.idempotency;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import dev.spillway.gateway.SpillwayFilterOrders;
+import dev.spillway.gateway.cache.CachedAnswers;
+import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.error.ErrorResponses;
+import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.request.LlmExchange;
+import dev.spillway.gateway.request.LlmRequest;
+
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBufferFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Makes client retries safe. The first request with an {@code Idempotency-Key} (scoped by tenant) claims it; its
+ * answer, once complete, is kept for the configured time. A repeat gets the same answer with
+ * {@code Idempotent-Replayed: true} and no backend call (and no tokens charged); a duplicate that arrives while the
+ * first is in flight waits for it, up to {@code wait-timeout} (then 409); the same key with a different request is
+ * 422. Answers with a 5xx, 408, 409 or 429 status, and incomplete ones, are not kept: the client may retry. When
+ * Redis cannot be reached, requests go on without idempotency (logged).
+ */
+public class IdempotencyFilter implements GlobalFilter, Ordered {
+
+	/** The request header, as in the IETF draft and OpenAI's SDKs. */
+	public static final String KEY_HEADER = "Idempotency-Key";
+
+	/** Response header marking a replay. */
+	public static final String REPLAYED_HEADER = "Idempotent-Replayed";
+
+	private static final Logger log = LoggerFactory.getLogger(IdempotencyFilter.class);
+
+	private static final HexFormat HEX = HexFormat.of();
+
+	private static final Duration POLL = Duration.ofMillis(100);
+
+	private final IdempotencyStore store;
+
+	private final CachedAnswers answers;
+
+	private final SpillwayProperties.Idempotency config;
+
+	public IdempotencyFilter(IdempotencyStore store, CachedAnswers answers, SpillwayProperties.Idempotency config) {
+		this.store = store;
+		this.answers = answers;
+		this.config = config;
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		LlmExchange llm = LlmExchange.of(exchange);
+		String key = exchange.getRequest().getHeaders().getFirst(KEY_HEADER);
+		if (llm == null || llm.request() == null || key == null || !config.isEnabled()) {
+			return chain.filter(exchange);
+		}
+		if (key.isBlank() || key.length() > 255) {
+			return ErrorResponses.write(exchange, OpenAiError.invalidRequest("invalid_idempotency_key",
+					"Idempotency-Key must be 1 to 255 characters.", null));
+		}
+		String redisKey = store.key(llm.tenant(), sha256(key.getBytes(StandardCharsets.UTF_8)));
+		String fingerprint = fingerprint(exchange, llm.request());
+		return store.claim(redisKey, fingerprint, config.getInFlightTtl())
+			.onErrorResume(failure -> {
+				log.warn("Idempotency-Key not honoured, Redis unreachable: {}", failure.toString());
+				return Mono.just(Optional.of(new IdempotencyRecord("unavailable", fingerprint, 0, false, null, null)));
+			})
+			.flatMap(existing -> {
+				if (existing.isEmpty()) {
+					llm.idempotencyClaim(new IdempotencyClaim(redisKey, fingerprint));
+					return chain.filter(exchange);
+				}
+				IdempotencyRecord record = existing.get();
+				if ("unavailable".equals(record.state())) {
+					return chain.filter(exchange);
+				}
+				if (!record.fingerprint().equals(fingerprint)) {
+					return reused(exchange);
+				}
+				return record.done() ? replay(exchange, llm, record) : waitFor(exchange, chain, llm, redisKey, fingerprint);
+			});
+	}
+
+	/** Waits for the in-flight twin; if it gave the key up (it failed), claims it anew. */
+	private Mono<Void> waitFor(ServerWebExchange exchange, GatewayFilterChain chain, LlmExchange llm, String redisKey,
+			String fingerprint) {
+		return Flux.interval(POLL)
+			.concatMap(tick -> store.get(redisKey)
+				.map(Optional::of)
+				.defaultIfEmpty(Optional.empty())
+				.onErrorReturn(Optional.empty()))
+			.filter(record -> record.isEmpty() || record.get().done())
+			.next()
+			.timeout(config.getWaitTimeout())
+			.flatMap(record -> {
+				if (record.isPresent()) {
+					return record.get().fingerprint().equals(fingerprint) ? replay(exchange, llm, record.get())
+							: reused(exchange);
+				}
+				return filter(exchange, chain);
+			})
+			.onErrorResume(java.util.concurrent.TimeoutException.class, timeout -> {
+				exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
+				return ErrorResponses.write(exchange, new OpenAiError(HttpStatus.CONFLICT, OpenAiError.INVALID_REQUEST,
+						"idempotency_key_in_use", "A request with this Idempotency-Key is still in progress.", null));
+			});
+	}
+
+	private Mono<Void> replay(ServerWebExchange exchange, LlmExchange llm, IdempotencyRecord record) {
+		llm.markReplayed();
+		ServerHttpResponse response = exchange.getResponse();
+		response.setStatusCode(HttpStatus.valueOf(record.status()));
+		response.getHeaders().set(REPLAYED_HEADER, "true");
+		DataBufferFactory buffers = response.bufferFactory();
+		if (record.stream() && record.answer() != null) {
+			response.getHeaders().setContentType(MediaType.TEXT_EVENT_STREAM);
+			return response.writeAndFlushWith(Flux.fromIterable(answers.asEvents(record.answer(),
+					llm.request().clientWantsUsage())).map(event -> Mono.just(buffers.wrap(event))));
+		}
+		byte[] body = record.json() == null ? new byte[0] : record.json().getBytes(StandardCharsets.UTF_8);
+		response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+		response.getHeaders().setContentLength(body.length);
+		return response.writeWith(Mono.just(buffers.wrap(body)));
+	}
+
+	private static Mono<Void> reused(ServerWebExchange exchange) {
+		return ErrorResponses.write(exchange, new OpenAiError(HttpStatus.UNPROCESSABLE_ENTITY,
+				OpenAiError.INVALID_REQUEST, "idempotency_key_reused",
+				"This Idempotency-Key was already used with a different request.", null));
+	}
+
+	private static String fingerprint(ServerWebExchange exchange, LlmRequest request) {
+		byte[] path = (exchange.getRequest().getMethod().name() + " " + exchange.getRequest().getPath().value() + "\n")
+			.getBytes(StandardCharsets.UTF_8);
+		byte[] all = new byte[path.length + request.bodyBytes().length];
+		System.arraycopy(path, 0, all, 0, path.length);
+		System.arraycopy(request.bodyBytes(), 0, all, path.length, request.bodyBytes().length);
+		return sha256(all);
+	}
+
+	private static String sha256(byte[] bytes) {
+		try {
+			return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("Every Java runtime has SHA-256", ex);
+		}
+	}
+
+	@Override
+	public int getOrder() {
+		return SpillwayFilterOrders.IDEMPOTENCY;
+	}
+
+}

@@ -1,0 +1,159 @@
+package dev.spillway.gateway.idempotency;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.spillway.gateway.GatewayClient;
+import dev.spillway.gateway.GatewayClient.Answer;
+import dev.spillway.gateway.TestRedis;
+import dev.spillway.mock.MockDeployment;
+import dev.spillway.mock.MockOpenAiServer;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class IdempotencyTests {
+
+	static final MockOpenAiServer backend = MockOpenAiServer.start(MockDeployment.unlimited("gpt-4o"));
+
+	static final String CHAT = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+	@LocalServerPort
+	int port;
+
+	@DynamicPropertySource
+	static void pool(DynamicPropertyRegistry registry) {
+		TestRedis.register(registry);
+		registry.add("spillway.pools.gpt.backends[0].id", () -> "mock");
+		registry.add("spillway.pools.gpt.backends[0].type", () -> "azure");
+		registry.add("spillway.pools.gpt.backends[0].deployment", () -> "gpt-4o");
+		registry.add("spillway.pools.gpt.backends[0].url", backend::baseUrl);
+	}
+
+	@AfterAll
+	static void stop() {
+		backend.close();
+	}
+
+	@BeforeEach
+	void clear() {
+		backend.reset();
+	}
+
+	@Test
+	void aRepeatGetsTheSameAnswerReplayedAndTheBackendIsCalledOnce() {
+		Map<String, String> headers = headers("sk-acme", UUID.randomUUID().toString(), null);
+		Answer first = post(headers, CHAT);
+
+		Answer repeat = post(headers, CHAT);
+
+		assertThat(first.status()).isEqualTo(200);
+		assertThat(repeat.status()).isEqualTo(200);
+		assertThat(repeat.body()).isEqualTo(first.body());
+		assertThat(repeat.headers().get("Idempotent-Replayed")).isEqualTo("true");
+		assertThat(first.headers().get("Idempotent-Replayed")).isNull();
+		assertThat(backend.requests()).hasSize(1);
+	}
+
+	@Test
+	void concurrentDuplicatesWaitForTheFirstAndTheBackendIsCalledOnce() {
+		Map<String, String> headers = headers("sk-acme", UUID.randomUUID().toString(), "header-delay-ms=500");
+
+		CompletableFuture<Answer> one = CompletableFuture.supplyAsync(() -> post(headers, CHAT));
+		CompletableFuture<Answer> two = CompletableFuture.supplyAsync(() -> post(headers, CHAT));
+
+		assertThat(one.join().status()).isEqualTo(200);
+		assertThat(two.join().status()).isEqualTo(200);
+		assertThat(one.join().body()).isEqualTo(two.join().body());
+		assertThat(backend.requests()).hasSize(1);
+	}
+
+	@Test
+	void theSameKeyWithAnotherRequestIs422() {
+		Map<String, String> headers = headers("sk-acme", UUID.randomUUID().toString(), null);
+		post(headers, CHAT);
+
+		Answer other = post(headers, CHAT.replace("Hi", "Hello"));
+
+		assertThat(other.status()).isEqualTo(422);
+		assertThat(other.body()).contains("\"code\":\"idempotency_key_reused\"");
+		assertThat(backend.requests()).hasSize(1);
+	}
+
+	@Test
+	void aStreamedOriginalReplaysAsAValidStream() {
+		Map<String, String> headers = headers("sk-acme", UUID.randomUUID().toString(), null);
+		String body = CHAT.replace("\"messages\"", "\"stream\":true,\"messages\"");
+		List<String> original = events(headers, body);
+
+		List<String> replay = events(headers, body);
+
+		assertThat(original).last().isEqualTo("[DONE]");
+		assertThat(replay).last().isEqualTo("[DONE]");
+		assertThat(content(replay)).isEqualTo(content(original)).isNotEmpty();
+		assertThat(backend.requests()).hasSize(1);
+	}
+
+	@Test
+	void serverErrorsAreNotKeptSoTheClientCanRetry() {
+		String key = UUID.randomUUID().toString();
+		assertThat(post(headers("sk-acme", key, "status=500"), CHAT).status()).isEqualTo(500);
+
+		Answer retry = post(headers("sk-acme", key, null), CHAT);
+
+		assertThat(retry.status()).isEqualTo(200);
+		assertThat(retry.headers().get("Idempotent-Replayed")).isNull();
+		assertThat(backend.requests()).hasSize(2);
+	}
+
+	@Test
+	void keysAreScopedByTenant() {
+		String key = UUID.randomUUID().toString();
+		post(headers("sk-acme", key, null), CHAT);
+
+		Answer other = post(headers("sk-globex", key, null), CHAT);
+
+		assertThat(other.headers().get("Idempotent-Replayed")).isNull();
+		assertThat(backend.requests()).hasSize(2);
+	}
+
+	private static Map<String, String> headers(String apiKey, String idempotencyKey, String fault) {
+		return fault == null ? Map.of("Authorization", "Bearer " + apiKey, "Idempotency-Key", idempotencyKey)
+				: Map.of("Authorization", "Bearer " + apiKey, "Idempotency-Key", idempotencyKey,
+						MockOpenAiServer.FAULT_HEADER, fault);
+	}
+
+	private Answer post(Map<String, String> headers, String body) {
+		return new GatewayClient(port).post("/v1/chat/completions", headers, body);
+	}
+
+	private List<String> events(Map<String, String> headers, String body) {
+		return GatewayClient.events(new GatewayClient(port).stream("/v1/chat/completions", headers, body)
+			.collectList()
+			.block(Duration.ofSeconds(10)));
+	}
+
+	private static String content(List<String> events) {
+		StringBuilder text = new StringBuilder();
+		for (String event : events) {
+			int at = event.indexOf("\"content\":\"");
+			if (at >= 0) {
+				text.append(event, at + 11, event.indexOf('"', at + 11));
+			}
+		}
+		return text.toString();
+	}
+
+}
