@@ -22,6 +22,9 @@ public final class SpillwayFilterOrders {
 	/** Reads, limits (413), parses and validates (400/404/415) the body once. */
 	public static final int REQUEST_BODY = -300;
 
+	/** Applies model routing rules: may change the pool and model. */
+	public static final int MODEL_ROUTING = -275;
+
 	/** Admits the request against its tenant's token and request limits (429 here). */
 	public static final int LIMIT = -250;
 

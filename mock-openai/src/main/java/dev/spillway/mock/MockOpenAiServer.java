@@ -39,7 +39,7 @@ import tools.jackson.databind.node.ObjectNode;
  * Tests inject faults with the request header {@value #FAULT_HEADER}, a {@code ;}-separated list of
  * {@code status=503}, {@code header-delay-ms=200}, {@code reset-after=3} (events, then a TCP reset),
  * {@code stall-after=2} (events, then silence), {@code event-delay-ms=200} (pause between events),
- * {@code quota=1} (429 {@code insufficient_quota}). {@link #faults(String, String)} sets standing faults for one
+ * {@code quota=1} (429 {@code insufficient_quota}), {@code context=1} (400 {@code context_length_exceeded}). {@link #faults(String, String)} sets standing faults for one
  * deployment the same way.
  */
 public final class MockOpenAiServer implements AutoCloseable {
@@ -205,6 +205,10 @@ public final class MockOpenAiServer implements AutoCloseable {
 		if (faults.status > 0) {
 			return error(res, HttpResponseStatus.valueOf(faults.status), faults.status < 500 ? "invalid_request_error"
 					: "server_error", "Injected failure");
+		}
+		if (faults.context) {
+			return error(res, HttpResponseStatus.BAD_REQUEST, "context_length_exceeded",
+					"This model's maximum context length is 8192 tokens.");
 		}
 		if (faults.quota) {
 			return error(res, HttpResponseStatus.TOO_MANY_REQUESTS, "insufficient_quota",
@@ -423,7 +427,7 @@ public final class MockOpenAiServer implements AutoCloseable {
 	}
 
 	private record Faults(int status, long headerDelayMs, int resetAfter, int stallAfter, long eventDelayMs,
-			boolean quota) {
+			boolean quota, boolean context) {
 
 		static Faults parse(String header) {
 			int status = 0;
@@ -432,6 +436,7 @@ public final class MockOpenAiServer implements AutoCloseable {
 			int stall = -1;
 			long eventDelay = -1;
 			boolean quota = false;
+			boolean context = false;
 			if (header != null) {
 				for (String part : header.split(";")) {
 					String[] kv = part.trim().split("=", 2);
@@ -446,12 +451,13 @@ public final class MockOpenAiServer implements AutoCloseable {
 						case "stall-after" -> stall = (int) value;
 						case "event-delay-ms" -> eventDelay = value;
 						case "quota" -> quota = value != 0;
+						case "context" -> context = value != 0;
 						default -> {
 						}
 					}
 				}
 			}
-			return new Faults(status, headerDelay, reset, stall, eventDelay, quota);
+			return new Faults(status, headerDelay, reset, stall, eventDelay, quota, context);
 		}
 
 	}

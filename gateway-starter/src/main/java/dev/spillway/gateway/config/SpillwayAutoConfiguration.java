@@ -34,6 +34,7 @@ import dev.spillway.gateway.request.LlmExchangeFilter;
 import dev.spillway.gateway.request.RequestBodyFilter;
 import dev.spillway.gateway.routing.BackendState;
 import dev.spillway.gateway.routing.FailoverFilter;
+import dev.spillway.gateway.routing.ModelRoutingFilter;
 import dev.spillway.gateway.routing.PoolRegistry;
 import dev.spillway.gateway.routing.SharedThrottles;
 import dev.spillway.gateway.routing.SpillwayLoadBalancerClientConfiguration;
@@ -105,6 +106,11 @@ public class SpillwayAutoConfiguration {
 	@ConditionalOnMissingBean
 	RoutingMetrics spillwayRoutingMetrics(ObjectProvider<MeterRegistry> meterRegistry) {
 		return new RoutingMetrics(meterRegistry.getIfAvailable(SimpleMeterRegistry::new));
+	}
+
+	@Bean
+	ModelRoutingFilter spillwayModelRoutingFilter(SpillwayProperties properties) {
+		return new ModelRoutingFilter(properties.getRouting().getRules(), properties.getTenants());
 	}
 
 	@Bean

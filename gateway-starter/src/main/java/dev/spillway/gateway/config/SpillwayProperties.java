@@ -207,6 +207,33 @@ public class SpillwayProperties {
 			this.encoding = encoding;
 		}
 
+		/**
+		 * Where a request goes when every backend of this pool is throttled beyond the spill budget (or broken):
+		 * another pool (another region or model). Unset: the client gets 429 / 503.
+		 */
+		@Valid
+		private Fallback fallback;
+
+		/** Where a request goes when a backend answers 400 {@code context_length_exceeded}: a larger-context model. */
+		@Valid
+		private Fallback contextFallback;
+
+		public Fallback getFallback() {
+			return fallback;
+		}
+
+		public void setFallback(Fallback fallback) {
+			this.fallback = fallback;
+		}
+
+		public Fallback getContextFallback() {
+			return contextFallback;
+		}
+
+		public void setContextFallback(Fallback contextFallback) {
+			this.contextFallback = contextFallback;
+		}
+
 		/** Most backend calls one request may make (the first try included) before its outcome is final. */
 		@Min(1)
 		private int maxAttempts = 4;
@@ -560,6 +587,18 @@ public class SpillwayProperties {
 		 */
 		@NotNull
 		private List<Integer> failoverStatuses = new ArrayList<>(List.of(500, 502, 503, 504));
+
+		/** Model routing rules, tried in order; the first that matches decides the pool and model. */
+		@Valid
+		private List<RoutingRule> rules = new ArrayList<>();
+
+		public List<RoutingRule> getRules() {
+			return rules;
+		}
+
+		public void setRules(List<RoutingRule> rules) {
+			this.rules = rules;
+		}
 
 		/** Whether responses carry {@code x-spillway-backend} naming the backend that served them. */
 		private boolean backendHeader = true;
@@ -1290,6 +1329,134 @@ public class SpillwayProperties {
 			this.inFlightTtl = inFlightTtl;
 		}
 
+	}
+
+	/** Another pool (and optionally model) to send a request to. */
+	public static class Fallback {
+
+		/** The pool. */
+		@NotBlank
+		private String pool;
+
+		/** The model to ask for there. Default: the model the client asked for. */
+		private String model;
+
+		public String getPool() {
+			return pool;
+		}
+
+		public void setPool(String pool) {
+			this.pool = pool;
+		}
+
+		public String getModel() {
+			return model;
+		}
+
+		public void setModel(String model) {
+			this.model = model;
+		}
+
+	}
+
+	/** A model routing rule: when every condition set under {@code when} holds, the request goes to the pool. */
+	public static class RoutingRule extends Fallback {
+
+		/** Conditions; unset ones always hold. */
+		@Valid
+		private Conditions when = new Conditions();
+
+		public Conditions getWhen() {
+			return when;
+		}
+
+		public void setWhen(Conditions when) {
+			this.when = when;
+		}
+
+	}
+
+	/** Conditions of a routing rule. */
+	public static class Conditions {
+
+		/** The {@code x-spillway-task} request header equals this (case-insensitive). */
+		private String task;
+
+		/** The tenant's tier is this. */
+		private String tier;
+
+		/** The requested model (or Azure deployment name) is this. */
+		private String model;
+
+		/** The request arrived on a route to this pool. */
+		private String pool;
+
+		/** The prompt has at most this many tokens. */
+		@Min(0)
+		private Long maxPromptTokens;
+
+		/** The prompt has at least this many tokens. */
+		@Min(0)
+		private Long minPromptTokens;
+
+		public String getTask() {
+			return task;
+		}
+
+		public void setTask(String task) {
+			this.task = task;
+		}
+
+		public String getTier() {
+			return tier;
+		}
+
+		public void setTier(String tier) {
+			this.tier = tier;
+		}
+
+		public String getModel() {
+			return model;
+		}
+
+		public void setModel(String model) {
+			this.model = model;
+		}
+
+		public String getPool() {
+			return pool;
+		}
+
+		public void setPool(String pool) {
+			this.pool = pool;
+		}
+
+		public Long getMaxPromptTokens() {
+			return maxPromptTokens;
+		}
+
+		public void setMaxPromptTokens(Long maxPromptTokens) {
+			this.maxPromptTokens = maxPromptTokens;
+		}
+
+		public Long getMinPromptTokens() {
+			return minPromptTokens;
+		}
+
+		public void setMinPromptTokens(Long minPromptTokens) {
+			this.minPromptTokens = minPromptTokens;
+		}
+
+	}
+
+	/** Every pool a rule or fallback names must exist. */
+	@AssertTrue(message = "spillway.routing.rules[].pool and spillway.pools.*.fallback / context-fallback .pool must name configured pools")
+	public boolean isRoutingTargetsKnown() {
+		boolean rulesKnown = routing.getRules().stream().allMatch(r -> r.getPool() == null || pools.containsKey(r.getPool()));
+		boolean fallbacksKnown = pools.values().stream().allMatch(p -> (p.getFallback() == null
+				|| pools.containsKey(p.getFallback().getPool()))
+				&& (p.getContextFallback() == null || pools.containsKey(p.getContextFallback().getPool())));
+		return rulesKnown && fallbacksKnown;
 	}
 
 }

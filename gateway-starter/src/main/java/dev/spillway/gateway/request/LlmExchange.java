@@ -19,7 +19,7 @@ public final class LlmExchange {
 	/** Exchange attribute holding the {@link LlmExchange} of a request on a Spillway route. */
 	public static final String ATTRIBUTE = LlmExchange.class.getName();
 
-	private final String pool;
+	private volatile String pool;
 
 	private final long startNanos = System.nanoTime();
 
@@ -64,6 +64,15 @@ public final class LlmExchange {
 
 	public String pool() {
 		return pool;
+	}
+
+	/** Sends the request to another pool, asking for {@code model} there (or the same model when {@code null}). */
+	public void reroute(String pool, String model) {
+		this.pool = pool;
+		LlmRequest current = request;
+		if (model != null && current != null && !model.equals(current.model())) {
+			this.request = current.withModel(model);
+		}
 	}
 
 	public long startNanos() {

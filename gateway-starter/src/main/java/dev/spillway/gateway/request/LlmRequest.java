@@ -23,6 +23,19 @@ public record LlmRequest(LlmOperation operation, boolean azureForm, String model
 		boolean clientWantsUsage, ObjectNode body, byte[] bodyBytes, Encoding encoding, long promptTokens,
 		long completionReservation) {
 
+	/** The same request for another model: the body's {@code model} changes too, when it has one. */
+	public LlmRequest withModel(String newModel) {
+		ObjectNode newBody = body;
+		byte[] newBytes = bodyBytes;
+		if (body.has("model")) {
+			newBody = body.deepCopy();
+			newBody.put("model", newModel);
+			newBytes = newBody.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+		}
+		return new LlmRequest(operation, azureForm, newModel, apiVersion, stream, clientWantsUsage, newBody, newBytes,
+				encoding, promptTokens, completionReservation);
+	}
+
 	/** Tokens the request may use in all: its prompt and its completion reservation. */
 	public long estimatedTokens() {
 		return promptTokens + completionReservation;

@@ -53,6 +53,9 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 	/** Response header naming the backend that served. */
 	public static final String BACKEND_HEADER = "x-spillway-backend";
 
+	/** Response header naming the model (or Azure deployment) that served. */
+	public static final String MODEL_HEADER = "x-spillway-model";
+
 	private static final String REMAINING_TOKENS = "x-ratelimit-remaining-tokens";
 
 	private static final int MAX_ERROR_BODY = 16 * 1024;
@@ -84,8 +87,7 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		if (llm == null || llm.request() == null) {
 			return chain.filter(exchange);
 		}
-		Attempts attempts = new Attempts(llm, pools.selector(llm.pool()), pools.pool(llm.pool()),
-				exchange.getRequest().getHeaders().getFirst(MAX_WAIT_HEADER));
+		Attempts attempts = new Attempts(llm, exchange.getRequest().getHeaders().getFirst(MAX_WAIT_HEADER));
 		return attempt(exchange, chain, attempts, attempts.plan());
 	}
 
@@ -109,6 +111,10 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 			Duration pause = Duration.ofMillis(wait.millis());
 			metrics.waited(llm.pool(), pause);
 			return Mono.delay(pause).then(Mono.defer(() -> attempt(exchange, chain, attempts, attempts.plan())));
+		}
+		if (!(plan instanceof Use) && attempts.mayRetry() && attempts.fallBackTo(attempts.pool().getFallback())) {
+			metrics.failover(llm.pool(), "-", "fallback_pool");
+			return attempt(exchange, chain, attempts, attempts.plan());
 		}
 		if (plan instanceof Throttled throttled) {
 			return reject(exchange, llm.pool(), HttpStatus.TOO_MANY_REQUESTS, throttled.retryAfterMillis());
@@ -144,6 +150,10 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 				return next(exchange, chain, attempts, backend, reason);
 			});
 		}
+		SpillwayProperties.Fallback contextFallback = attempts.pool().getContextFallback();
+		if (code == HttpStatus.BAD_REQUEST.value() && contextFallback != null && attempts.mayRetry()) {
+			return contextFallback(exchange, chain, attempts, call, connection, contextFallback);
+		}
 		if (routing.getFailoverStatuses().contains(code)) {
 			call.failed(new ResponseStatusException(status));
 			attempts.excluded.add(backend);
@@ -154,12 +164,38 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 				response.setStatusCode(null);
 				return attempt(exchange, chain, attempts, plan);
 			}
-			markServedBy(response, backend);
+			markServedBy(response, backend, attempts.llm);
 			return Mono.empty();
 		}
 		attempts.llm.backendCall(call);
-		markServedBy(response, backend);
+		markServedBy(response, backend, attempts.llm);
 		return Mono.empty();
+	}
+
+	/**
+	 * A 400 from a pool with a context fallback: read its body; {@code context_length_exceeded} sends the request to
+	 * the larger-context pool, anything else goes to the client as it was.
+	 */
+	private Mono<Void> contextFallback(ServerWebExchange exchange, GatewayFilterChain chain, Attempts attempts,
+			BackendCall call, Connection connection, SpillwayProperties.Fallback fallback) {
+		call.succeeded();
+		ServerHttpResponse response = exchange.getResponse();
+		return errorBody(connection).flatMap(body -> {
+			String pool = attempts.llm.pool();
+			if (body.contains("context_length_exceeded") && attempts.fallBackTo(fallback)) {
+				metrics.failover(pool, call.backend().id(), "context_length_exceeded");
+				ServerWebExchangeUtils.reset(exchange);
+				response.setStatusCode(null);
+				return attempt(exchange, chain, attempts, attempts.plan());
+			}
+			// The body was read to look at it: write it ourselves, and keep NettyWriteResponseFilter away.
+			exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+			connection.dispose();
+			byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+			response.getHeaders().setContentLength(bytes.length);
+			markServedBy(response, call.backend(), attempts.llm);
+			return response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)));
+		});
 	}
 
 	/** After a 429: try elsewhere (or wait) while the request may, else answer with the earliest recovery. */
@@ -216,9 +252,17 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 				throttled ? "rate_limit_exceeded" : "backends_unavailable", message, null));
 	}
 
-	private void markServedBy(ServerHttpResponse response, BackendInstance backend) {
+	private void markServedBy(ServerHttpResponse response, BackendInstance backend, LlmExchange llm) {
 		if (routing.isBackendHeader()) {
 			response.getHeaders().set(BACKEND_HEADER, backend.id());
+		}
+		SpillwayProperties.Backend config = backend.backend();
+		String model = config.getType() == SpillwayProperties.BackendType.OPENAI && config.getModel() != null
+				? config.getModel()
+				: config.getType() == SpillwayProperties.BackendType.AZURE && config.getDeployment() != null
+						? config.getDeployment() : llm.request().model();
+		if (model != null) {
+			response.getHeaders().set(MODEL_HEADER, model);
 		}
 	}
 
@@ -263,35 +307,65 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 	}
 
 	/** The attempts of one request: what it may still do, and which backends it must not use again. */
-	private static final class Attempts {
+	private final class Attempts {
 
 		final LlmExchange llm;
 
-		final BackendSelector selector;
-
 		final Set<BackendInstance> excluded = new HashSet<>(4);
+
+		final Set<String> fallbacksUsed = new HashSet<>(2);
 
 		final int maxAttempts;
 
 		final long deadlineMillis;
 
-		final long waitUntilMillis;
+		final Long headerBudget;
 
-		Attempts(LlmExchange llm, BackendSelector selector, SpillwayProperties.Pool pool, String maxWaitHeader) {
+		BackendSelector selector;
+
+		long waitUntilMillis;
+
+		Attempts(LlmExchange llm, String maxWaitHeader) {
 			this.llm = llm;
-			this.selector = selector;
+			SpillwayProperties.Pool pool = pools.pool(llm.pool());
 			this.maxAttempts = pool.getMaxAttempts();
 			this.deadlineMillis = llm.startMillis() + pool.getDeadline().toMillis();
-			long budget = pool.getMaxWait().toMillis();
+			Long fromHeader = null;
 			if (maxWaitHeader != null) {
 				try {
-					budget = Math.min(budget, Math.max(0, Long.parseLong(maxWaitHeader.trim())));
+					fromHeader = Math.max(0, Long.parseLong(maxWaitHeader.trim()));
 				}
 				catch (NumberFormatException ex) {
 					// A header that cannot lower the budget leaves it as configured.
 				}
 			}
-			this.waitUntilMillis = Math.min(llm.startMillis() + budget, deadlineMillis);
+			this.headerBudget = fromHeader;
+			use(llm.pool(), llm.startMillis());
+		}
+
+		private void use(String poolName, long fromMillis) {
+			SpillwayProperties.Pool pool = pools.pool(poolName);
+			this.selector = pools.selector(poolName);
+			long budget = pool.getMaxWait().toMillis();
+			if (headerBudget != null) {
+				budget = Math.min(budget, headerBudget);
+			}
+			this.waitUntilMillis = Math.min(fromMillis + budget, deadlineMillis);
+		}
+
+		/** Moves the request to a fallback pool, once per fallback; returns whether it did. */
+		boolean fallBackTo(SpillwayProperties.Fallback fallback) {
+			if (fallback == null || !fallbacksUsed.add(fallback.getPool() + "/" + fallback.getModel())) {
+				return false;
+			}
+			llm.reroute(fallback.getPool(), fallback.getModel());
+			excluded.clear();
+			use(fallback.getPool(), System.currentTimeMillis());
+			return true;
+		}
+
+		SpillwayProperties.Pool pool() {
+			return pools.pool(llm.pool());
 		}
 
 		Plan plan() {

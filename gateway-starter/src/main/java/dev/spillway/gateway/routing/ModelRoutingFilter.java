@@ -1,0 +1,85 @@
+package dev.spillway.gateway.routing;
+
+import java.util.List;
+
+import reactor.core.publisher.Mono;
+
+import dev.spillway.gateway.SpillwayFilterOrders;
+import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.config.SpillwayProperties.Conditions;
+import dev.spillway.gateway.config.SpillwayProperties.RoutingRule;
+import dev.spillway.gateway.limit.LimitPlans;
+import dev.spillway.gateway.request.LlmExchange;
+import dev.spillway.gateway.request.LlmRequest;
+
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.core.Ordered;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Cost-aware model routing: the first rule whose conditions hold (task header, tenant tier, requested model, route's
+ * pool, prompt size) sends the request to its pool and model — e.g. {@code classify} to a mini model. Runs before
+ * limits and the cache, so both see the model that will really answer.
+ */
+public class ModelRoutingFilter implements GlobalFilter, Ordered {
+
+	/** Request header naming the task, for routing rules. Not forwarded upstream. */
+	public static final String TASK_HEADER = "x-spillway-task";
+
+	private final List<RoutingRule> rules;
+
+	private final java.util.Map<String, SpillwayProperties.Tenant> tenants;
+
+	public ModelRoutingFilter(List<RoutingRule> rules, java.util.Map<String, SpillwayProperties.Tenant> tenants) {
+		this.rules = List.copyOf(rules);
+		this.tenants = tenants;
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		LlmExchange llm = LlmExchange.of(exchange);
+		if (llm == null || llm.request() == null || rules.isEmpty()) {
+			return chain.filter(exchange);
+		}
+		String task = exchange.getRequest().getHeaders().getFirst(TASK_HEADER);
+		for (RoutingRule rule : rules) {
+			if (matches(rule.getWhen(), llm, task)) {
+				llm.reroute(rule.getPool(), rule.getModel());
+				break;
+			}
+		}
+		return chain.filter(exchange);
+	}
+
+	private boolean matches(Conditions when, LlmExchange llm, String task) {
+		LlmRequest request = llm.request();
+		if (when.getTask() != null && !when.getTask().equalsIgnoreCase(task)) {
+			return false;
+		}
+		if (when.getTier() != null && !when.getTier().equals(tierOf(llm.tenant()))) {
+			return false;
+		}
+		if (when.getModel() != null && !when.getModel().equals(request.model())) {
+			return false;
+		}
+		if (when.getPool() != null && !when.getPool().equals(llm.pool())) {
+			return false;
+		}
+		if (when.getMaxPromptTokens() != null && request.promptTokens() > when.getMaxPromptTokens()) {
+			return false;
+		}
+		return when.getMinPromptTokens() == null || request.promptTokens() >= when.getMinPromptTokens();
+	}
+
+	private String tierOf(String tenant) {
+		SpillwayProperties.Tenant config = tenant == null ? null : tenants.get(tenant);
+		return config != null && config.getTier() != null ? config.getTier() : LimitPlans.DEFAULT_TIER;
+	}
+
+	@Override
+	public int getOrder() {
+		return SpillwayFilterOrders.MODEL_ROUTING;
+	}
+
+}
