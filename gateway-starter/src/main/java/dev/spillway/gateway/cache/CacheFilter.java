@@ -3,7 +3,6 @@ package dev.spillway.gateway.cache;
 import java.util.List;
 import java.util.Locale;
 
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
@@ -20,10 +19,8 @@ import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
-import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -101,16 +98,9 @@ public class CacheFilter implements GlobalFilter, Ordered {
 			headers.set(SIMILARITY_HEADER, String.format(Locale.ROOT, "%.4f", lookup.similarity()));
 		}
 		response.setStatusCode(HttpStatus.OK);
-		DataBufferFactory buffers = response.bufferFactory();
-		if (request.stream()) {
-			headers.setContentType(MediaType.TEXT_EVENT_STREAM);
-			return response.writeAndFlushWith(Flux.fromIterable(answers.asEvents(lookup.entry(), request.clientWantsUsage()))
-				.map(event -> Mono.just(buffers.wrap(event))));
-		}
-		byte[] body = answers.asJson(lookup.entry());
-		headers.setContentType(MediaType.APPLICATION_JSON);
-		headers.setContentLength(body.length);
-		return response.writeWith(Mono.just(buffers.wrap(body)));
+		return request.stream()
+				? CachedAnswers.writeEvents(response, answers.asEvents(lookup.entry(), request.clientWantsUsage()))
+				: CachedAnswers.writeJson(response, answers.asJson(lookup.entry()));
 	}
 
 	private boolean cacheable(ServerWebExchange exchange, LlmRequest request) {

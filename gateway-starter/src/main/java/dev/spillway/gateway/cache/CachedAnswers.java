@@ -5,8 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
+
+import org.springframework.core.io.buffer.DataBufferFactory;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 
 /**
  * Replays a cached answer the way the client asked for it, whichever way it was stored: the stored JSON (with a
@@ -23,6 +29,20 @@ public final class CachedAnswers {
 
 	public CachedAnswers(JsonMapper json) {
 		this.json = json;
+	}
+
+	/** Writes events as a Server-Sent Events answer, each flushed on its own. */
+	public static Mono<Void> writeEvents(ServerHttpResponse response, List<byte[]> events) {
+		response.getHeaders().setContentType(MediaType.TEXT_EVENT_STREAM);
+		DataBufferFactory buffers = response.bufferFactory();
+		return response.writeAndFlushWith(Flux.fromIterable(events).map(event -> Mono.just(buffers.wrap(event))));
+	}
+
+	/** Writes a JSON answer. */
+	public static Mono<Void> writeJson(ServerHttpResponse response, byte[] body) {
+		response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+		response.getHeaders().setContentLength(body.length);
+		return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
 	}
 
 	public byte[] asJson(CacheEntry entry) {

@@ -23,10 +23,8 @@ import dev.spillway.gateway.request.LlmRequest;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.core.Ordered;
-import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -128,16 +126,11 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 		ServerHttpResponse response = exchange.getResponse();
 		response.setStatusCode(HttpStatus.valueOf(record.status()));
 		response.getHeaders().set(REPLAYED_HEADER, "true");
-		DataBufferFactory buffers = response.bufferFactory();
 		if (record.stream() && record.answer() != null) {
-			response.getHeaders().setContentType(MediaType.TEXT_EVENT_STREAM);
-			return response.writeAndFlushWith(Flux.fromIterable(answers.asEvents(record.answer(),
-					llm.request().clientWantsUsage())).map(event -> Mono.just(buffers.wrap(event))));
+			return CachedAnswers.writeEvents(response, answers.asEvents(record.answer(), llm.request().clientWantsUsage()));
 		}
-		byte[] body = record.json() == null ? new byte[0] : record.json().getBytes(StandardCharsets.UTF_8);
-		response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
-		response.getHeaders().setContentLength(body.length);
-		return response.writeWith(Mono.just(buffers.wrap(body)));
+		return CachedAnswers.writeJson(response,
+				record.json() == null ? new byte[0] : record.json().getBytes(StandardCharsets.UTF_8));
 	}
 
 	private static Mono<Void> reused(ServerWebExchange exchange) {

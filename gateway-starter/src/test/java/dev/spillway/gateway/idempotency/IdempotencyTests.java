@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
+import dev.spillway.gateway.TestPools;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
@@ -36,10 +37,7 @@ class IdempotencyTests {
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
 		TestRedis.register(registry);
-		registry.add("spillway.pools.gpt.backends[0].id", () -> "mock");
-		registry.add("spillway.pools.gpt.backends[0].type", () -> "azure");
-		registry.add("spillway.pools.gpt.backends[0].deployment", () -> "gpt-4o");
-		registry.add("spillway.pools.gpt.backends[0].url", backend::baseUrl);
+		TestPools.single(registry, backend.baseUrl(), "gpt-4o");
 	}
 
 	@AfterAll

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
+import dev.spillway.gateway.TestPools;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
@@ -42,15 +43,7 @@ class HotPathRedisCommandsTests {
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
 		registry.add("spring.data.redis.url", redis::url);
-		for (int i = 0; i < 2; i++) {
-			String id = i == 0 ? "a" : "b";
-			int priority = i + 1;
-			registry.add("spillway.pools.gpt.backends[" + i + "].id", () -> id);
-			registry.add("spillway.pools.gpt.backends[" + i + "].type", () -> "azure");
-			registry.add("spillway.pools.gpt.backends[" + i + "].deployment", () -> id);
-			registry.add("spillway.pools.gpt.backends[" + i + "].url", backend::baseUrl);
-			registry.add("spillway.pools.gpt.backends[" + i + "].priority", () -> priority);
-		}
+		TestPools.prioritised(registry, backend.baseUrl(), "a", "b");
 	}
 
 	@AfterAll

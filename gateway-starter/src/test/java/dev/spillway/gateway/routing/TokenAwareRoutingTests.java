@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
+import dev.spillway.gateway.TestPools;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
@@ -47,15 +48,7 @@ class TokenAwareRoutingTests {
 	static void pool(DynamicPropertyRegistry registry) {
 		TestRedis.register(registry);
 		backend.reset();
-		for (int i = 0; i < 2; i++) {
-			String id = i == 0 ? "ptu" : "paygo";
-			int priority = i + 1;
-			registry.add("spillway.pools.gpt.backends[" + i + "].id", () -> id);
-			registry.add("spillway.pools.gpt.backends[" + i + "].type", () -> "azure");
-			registry.add("spillway.pools.gpt.backends[" + i + "].deployment", () -> id);
-			registry.add("spillway.pools.gpt.backends[" + i + "].url", backend::baseUrl);
-			registry.add("spillway.pools.gpt.backends[" + i + "].priority", () -> priority);
-		}
+		TestPools.prioritised(registry, backend.baseUrl(), "ptu", "paygo");
 	}
 
 	@BeforeEach
