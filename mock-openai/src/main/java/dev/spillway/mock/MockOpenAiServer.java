@@ -258,7 +258,9 @@ public final class MockOpenAiServer implements AutoCloseable {
 			frames = frames.delayElements(pace);
 		}
 		if (faults.resetAfter >= 0) {
+			// Let the events already written reach the peer before the reset: a RST discards unread data.
 			frames = frames.take(faults.resetAfter)
+				.concatWith(Mono.delay(Duration.ofMillis(50)).then(Mono.empty()))
 				.concatWith(Mono.defer(() -> {
 					res.withConnection(c -> {
 						c.channel().config().setOption(ChannelOption.SO_LINGER, 0);
