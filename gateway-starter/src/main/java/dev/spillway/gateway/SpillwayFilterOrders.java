@@ -22,6 +22,9 @@ public final class SpillwayFilterOrders {
 	/** Reads, limits (413), parses and validates (400/404/415) the body once. */
 	public static final int REQUEST_BODY = -300;
 
+	/** Accepts {@code Prefer: respond-async} requests as jobs (202), after validation, before any limit. */
+	public static final int JOBS = -290;
+
 	/** Applies model routing rules: may change the pool and model. */
 	public static final int MODEL_ROUTING = -275;
 

@@ -46,7 +46,13 @@ public final class GatewayClient {
 
 	/** GETs a path and reads the whole answer. */
 	public Answer get(String path) {
-		return http.get()
+		return get(path, Map.of());
+	}
+
+	/** GETs a path with headers and reads the whole answer. */
+	public Answer get(String path, Map<String, String> headers) {
+		return http.headers(h -> headers.forEach(h::set))
+			.get()
 			.uri(path)
 			.responseSingle((res, content) -> content.asString(StandardCharsets.UTF_8)
 				.defaultIfEmpty("")

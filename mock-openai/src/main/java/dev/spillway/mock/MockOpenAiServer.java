@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
+import reactor.netty.resources.LoopResources;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -66,12 +67,16 @@ public final class MockOpenAiServer implements AutoCloseable {
 
 	private final AtomicLong sequence = new AtomicLong();
 
+	/** Event loops of its own: Reactor Netty's global ones are disposed whenever a Spring context in the JVM closes. */
+	private final LoopResources loops = LoopResources.create("mock-openai", 2, true);
+
 	private final DisposableServer server;
 
 	private MockOpenAiServer(String host, int port, Collection<MockDeployment> configured, boolean acceptAnyDeployment) {
 		configured.forEach(d -> deployments.put(d.name(), new DeploymentState(d)));
 		this.acceptAnyDeployment = acceptAnyDeployment;
 		this.server = HttpServer.create()
+			.runOn(loops)
 			.host(host)
 			.port(port)
 			.route(routes -> routes
@@ -152,6 +157,7 @@ public final class MockOpenAiServer implements AutoCloseable {
 	@Override
 	public void close() {
 		server.disposeNow(Duration.ofSeconds(5));
+		loops.disposeLater().block(Duration.ofSeconds(5));
 	}
 
 	private DeploymentState state(String name) {

@@ -19,6 +19,11 @@ import dev.spillway.gateway.error.SpillwayErrorWebExceptionHandler;
 import dev.spillway.gateway.idempotency.IdempotencyCompletion;
 import dev.spillway.gateway.idempotency.IdempotencyFilter;
 import dev.spillway.gateway.idempotency.IdempotencyStore;
+import dev.spillway.gateway.jobs.JobEndpoint;
+import dev.spillway.gateway.jobs.JobStore;
+import dev.spillway.gateway.jobs.JobSubmissionFilter;
+import dev.spillway.gateway.jobs.JobToken;
+import dev.spillway.gateway.jobs.JobWorkers;
 import dev.spillway.gateway.limit.LimitFilter;
 import dev.spillway.gateway.limit.LimitPlans;
 import dev.spillway.gateway.limit.TenantLimiter;
@@ -58,6 +63,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.server.RequestPredicates;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
@@ -190,8 +199,14 @@ public class SpillwayAutoConfiguration {
 	}
 
 	@Bean
-	TenantAuthenticationFilter spillwayTenantAuthenticationFilter(TenantDirectory directory) {
-		return new TenantAuthenticationFilter(directory);
+	@ConditionalOnMissingBean
+	JobToken spillwayJobToken() {
+		return new JobToken();
+	}
+
+	@Bean
+	TenantAuthenticationFilter spillwayTenantAuthenticationFilter(TenantDirectory directory, JobToken jobToken) {
+		return new TenantAuthenticationFilter(directory, jobToken);
 	}
 
 	@Bean
@@ -295,6 +310,39 @@ public class SpillwayAutoConfiguration {
 		@Bean
 		CacheFilter spillwayCacheFilter(ResponseCache cache, SpillwayProperties properties) {
 			return new CacheFilter(cache, new CachedAnswers(spillwayJson()), properties.getCache());
+		}
+
+	}
+
+	/** Async jobs, when {@code spillway.jobs.enabled} (default). */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnProperty(prefix = "spillway.jobs", name = "enabled", matchIfMissing = true)
+	static class JobsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		JobStore spillwayJobStore(ReactiveRedisConnectionFactory redis, SpillwayProperties properties) {
+			return new JobStore(new ReactiveStringRedisTemplate(redis), properties.getSharedState().getKeyPrefix(),
+					properties.getJobs().getResultTtl());
+		}
+
+		@Bean
+		JobSubmissionFilter spillwayJobSubmissionFilter(JobStore store, SpillwayProperties properties) {
+			return new JobSubmissionFilter(store, spillwayJson(), properties.getJobs().getMaxQueuedPerTenant());
+		}
+
+		@Bean
+		JobWorkers spillwayJobWorkers(JobStore store, JobToken token, ObjectProvider<WebClient.Builder> webClient,
+				SpillwayProperties properties) {
+			SpillwayProperties.Jobs jobs = properties.getJobs();
+			return new JobWorkers(store, token, webClient.getIfAvailable(WebClient::builder), jobs.getWorkers(),
+					jobs.getPollInterval(), jobs.getReclaimAfter());
+		}
+
+		@Bean
+		RouterFunction<ServerResponse> spillwayJobRoutes(JobStore store, TenantDirectory tenants) {
+			JobEndpoint endpoint = new JobEndpoint(store, tenants, spillwayJson());
+			return RouterFunctions.route(RequestPredicates.GET(JobSubmissionFilter.JOBS_PATH + "{id}"), endpoint::get);
 		}
 
 	}

@@ -69,6 +69,18 @@ public class SpillwayProperties {
 		this.cache = cache;
 	}
 
+	/** Async jobs: requests accepted at once and worked off at the pace backends allow. */
+	@Valid
+	private Jobs jobs = new Jobs();
+
+	public Jobs getJobs() {
+		return jobs;
+	}
+
+	public void setJobs(Jobs jobs) {
+		this.jobs = jobs;
+	}
+
 	/** Idempotency keys: safe client retries. */
 	@Valid
 	private Idempotency idempotency = new Idempotency();
@@ -1457,6 +1469,82 @@ public class SpillwayProperties {
 				|| pools.containsKey(p.getFallback().getPool()))
 				&& (p.getContextFallback() == null || pools.containsKey(p.getContextFallback().getPool())));
 		return rulesKnown && fallbacksKnown;
+	}
+
+	/** Async jobs ({@code Prefer: respond-async}). */
+	public static class Jobs {
+
+		/** Whether {@code Prefer: respond-async} is honoured and this instance works off jobs. */
+		private boolean enabled = true;
+
+		/** Jobs this instance works on at once. */
+		@Min(1)
+		private int workers = 2;
+
+		/** Most jobs one tenant may have queued or running; more are refused with 429. */
+		@Min(1)
+		private int maxQueuedPerTenant = 1000;
+
+		/** How long a job and its result are kept. */
+		@NotNull
+		private Duration resultTtl = Duration.ofHours(24);
+
+		/** A job held this long by an instance without being finished is taken over by another (its instance died). */
+		@NotNull
+		private Duration reclaimAfter = Duration.ofMinutes(5);
+
+		/** How often an idle worker looks for new jobs. */
+		@NotNull
+		private Duration pollInterval = Duration.ofMillis(200);
+
+		public boolean isEnabled() {
+			return enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getWorkers() {
+			return workers;
+		}
+
+		public void setWorkers(int workers) {
+			this.workers = workers;
+		}
+
+		public int getMaxQueuedPerTenant() {
+			return maxQueuedPerTenant;
+		}
+
+		public void setMaxQueuedPerTenant(int maxQueuedPerTenant) {
+			this.maxQueuedPerTenant = maxQueuedPerTenant;
+		}
+
+		public Duration getResultTtl() {
+			return resultTtl;
+		}
+
+		public void setResultTtl(Duration resultTtl) {
+			this.resultTtl = resultTtl;
+		}
+
+		public Duration getReclaimAfter() {
+			return reclaimAfter;
+		}
+
+		public void setReclaimAfter(Duration reclaimAfter) {
+			this.reclaimAfter = reclaimAfter;
+		}
+
+		public Duration getPollInterval() {
+			return pollInterval;
+		}
+
+		public void setPollInterval(Duration pollInterval) {
+			this.pollInterval = pollInterval;
+		}
+
 	}
 
 }

@@ -5,6 +5,7 @@ import reactor.core.publisher.Mono;
 import dev.spillway.gateway.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.jobs.JobToken;
 import dev.spillway.gateway.request.LlmExchange;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -30,8 +31,11 @@ public class TenantAuthenticationFilter implements GlobalFilter, Ordered {
 
 	private final TenantDirectory directory;
 
-	public TenantAuthenticationFilter(TenantDirectory directory) {
+	private final JobToken jobToken;
+
+	public TenantAuthenticationFilter(TenantDirectory directory, JobToken jobToken) {
 		this.directory = directory;
+		this.jobToken = jobToken;
 	}
 
 	@Override
@@ -41,6 +45,11 @@ public class TenantAuthenticationFilter implements GlobalFilter, Ordered {
 			return chain.filter(exchange);
 		}
 		HttpHeaders headers = exchange.getRequest().getHeaders();
+		String jobTenant = jobToken != null && jobToken.matches(headers.getFirst(JobToken.TOKEN_HEADER))
+				? headers.getFirst(JobToken.TENANT_HEADER) : null;
+		if (jobTenant != null && directory.hasTenant(jobTenant)) {
+			return authenticated(exchange, chain, llm, jobTenant);
+		}
 		String key = presentedKey(headers);
 		if (key == null) {
 			return ErrorResponses.write(exchange, OpenAiError.invalidApiKey(
@@ -50,18 +59,26 @@ public class TenantAuthenticationFilter implements GlobalFilter, Ordered {
 		if (tenant == null) {
 			return ErrorResponses.write(exchange, OpenAiError.invalidApiKey("Incorrect API key provided."));
 		}
+		return authenticated(exchange, chain, llm, tenant);
+	}
+
+	private Mono<Void> authenticated(ServerWebExchange exchange, GatewayFilterChain chain, LlmExchange llm,
+			String tenant) {
 		llm.tenant(tenant);
 		exchange.getAttributes().put(TENANT_ATTRIBUTE, tenant);
 		ServerWebExchange withoutCredentials = exchange.mutate()
 			.request(r -> r.headers(h -> {
 				h.remove(HttpHeaders.AUTHORIZATION);
 				h.remove(API_KEY_HEADER);
+				h.remove(JobToken.TOKEN_HEADER);
+				h.remove(JobToken.TENANT_HEADER);
 			}))
 			.build();
 		return chain.filter(withoutCredentials);
 	}
 
-	private static String presentedKey(HttpHeaders headers) {
+	/** The key a client presents, {@code Authorization: Bearer} first, then {@code api-key}; or {@code null}. */
+	public static String presentedKey(HttpHeaders headers) {
 		String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
 		if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
 			String key = authorization.substring(BEARER.length()).trim();

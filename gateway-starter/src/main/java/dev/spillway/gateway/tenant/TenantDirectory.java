@@ -23,7 +23,10 @@ public final class TenantDirectory {
 
 	private final Map<String, Entry> byDigest = new HashMap<>();
 
+	private final java.util.Set<String> tenants;
+
 	public TenantDirectory(Map<String, SpillwayProperties.Tenant> tenants) {
+		this.tenants = java.util.Set.copyOf(tenants.keySet());
 		tenants.forEach((id, tenant) -> tenant.getKeys().forEach(key -> {
 			byte[] digest = key.startsWith(SHA256_PREFIX) ? HEX.parseHex(key.substring(SHA256_PREFIX.length()))
 					: sha256(key);
@@ -39,6 +42,11 @@ public final class TenantDirectory {
 		byte[] digest = sha256(presentedKey);
 		Entry entry = byDigest.get(HEX.formatHex(digest));
 		return entry != null && MessageDigest.isEqual(entry.digest, digest) ? entry.tenant : null;
+	}
+
+	/** Whether a tenant with this id is configured. */
+	public boolean hasTenant(String tenant) {
+		return tenants.contains(tenant);
 	}
 
 	public boolean isEmpty() {

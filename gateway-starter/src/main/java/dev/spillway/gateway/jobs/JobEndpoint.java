@@ -1,0 +1,80 @@
+package dev.spillway.gateway.jobs;
+
+import java.util.Map;
+
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import dev.spillway.gateway.error.ErrorResponses;
+import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.tenant.TenantAuthenticationFilter;
+import dev.spillway.gateway.tenant.TenantDirectory;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/**
+ * {@code GET /spillway/jobs/{id}}: a job's state (queued, running, succeeded, failed) and, when done, its result.
+ * Authenticated like every Spillway request; a tenant only ever sees its own jobs (another tenant's id is 404).
+ */
+public class JobEndpoint {
+
+	private final JobStore store;
+
+	private final TenantDirectory tenants;
+
+	private final JsonMapper json;
+
+	public JobEndpoint(JobStore store, TenantDirectory tenants, JsonMapper json) {
+		this.store = store;
+		this.tenants = tenants;
+		this.json = json;
+	}
+
+	public Mono<ServerResponse> get(ServerRequest request) {
+		String tenant = tenants.tenantFor(TenantAuthenticationFilter.presentedKey(request.headers().asHttpHeaders()));
+		if (tenant == null) {
+			return error(OpenAiError.invalidApiKey("Incorrect or missing API key."));
+		}
+		String id = request.pathVariable("id");
+		return store.get(tenant, id)
+			.flatMap(fields -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(view(fields)))
+			.switchIfEmpty(Mono.defer(() -> error(new OpenAiError(HttpStatus.NOT_FOUND, OpenAiError.INVALID_REQUEST,
+					"job_not_found", "No job '" + id + "'.", null))));
+	}
+
+	private byte[] view(Map<String, String> fields) {
+		ObjectNode view = json.createObjectNode()
+			.put("id", fields.get("id"))
+			.put("object", "spillway.job")
+			.put("status", fields.get("status"))
+			.put("created_at", Long.parseLong(fields.getOrDefault("created_at", "0")));
+		if (fields.containsKey("completed_at")) {
+			view.put("completed_at", Long.parseLong(fields.get("completed_at")));
+		}
+		if (fields.containsKey("result_status")) {
+			ObjectNode result = view.putObject("result").put("status", Integer.parseInt(fields.get("result_status")));
+			String body = fields.getOrDefault("result_body", "");
+			try {
+				result.set("body", json.readTree(body));
+			}
+			catch (JacksonException ex) {
+				result.put("body", body);
+			}
+		}
+		return json.writeValueAsBytes(view);
+	}
+
+	private static Mono<ServerResponse> error(OpenAiError error) {
+		return ServerResponse.status(error.status())
+			.contentType(MediaType.APPLICATION_JSON)
+			.header(HttpHeaders.CACHE_CONTROL, "no-store")
+			.bodyValue(ErrorResponses.body(error));
+	}
+
+}
