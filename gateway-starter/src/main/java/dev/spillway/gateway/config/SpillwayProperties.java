@@ -1493,9 +1493,12 @@ public class SpillwayProperties {
 		@NotNull
 		private Duration reclaimAfter = Duration.ofMinutes(5);
 
-		/** How often an idle worker looks for new jobs. */
+		/**
+		 * How often an idle worker looks for new (and abandoned) jobs: two Redis commands per idle worker per
+		 * interval, whatever the traffic.
+		 */
 		@NotNull
-		private Duration pollInterval = Duration.ofMillis(200);
+		private Duration pollInterval = Duration.ofSeconds(1);
 
 		public boolean isEnabled() {
 			return enabled;
