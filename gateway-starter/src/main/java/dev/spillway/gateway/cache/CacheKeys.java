@@ -1,10 +1,6 @@
 package dev.spillway.gateway.cache;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
@@ -13,6 +9,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
+
+import dev.spillway.gateway.Hashes;
 
 /**
  * The keys of one request in the cache.
@@ -32,8 +30,6 @@ import tools.jackson.databind.node.ObjectNode;
 public record CacheKeys(String exact, String partition, String question) {
 
 	private static final Set<String> IGNORED = Set.of("stream", "stream_options", "user", "metadata", "model");
-
-	private static final HexFormat HEX = HexFormat.of();
 
 	/** The keys, or {@code null} when a message is not plain text (such requests are not cached). */
 	public static CacheKeys of(String scope, String pool, String model, ObjectNode body, int lastUserMessages,
@@ -116,13 +112,8 @@ public record CacheKeys(String exact, String partition, String question) {
 		}
 	}
 
-	static String sha256(String text) {
-		try {
-			return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("Every Java runtime has SHA-256", ex);
-		}
+	private static String sha256(String text) {
+		return Hashes.sha256Hex(text);
 	}
 
 }

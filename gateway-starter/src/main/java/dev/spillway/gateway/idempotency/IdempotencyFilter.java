@@ -1,10 +1,7 @@
 package dev.spillway.gateway.idempotency;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -12,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import dev.spillway.gateway.Hashes;
 import dev.spillway.gateway.SpillwayFilterOrders;
 import dev.spillway.gateway.cache.CachedAnswers;
 import dev.spillway.gateway.config.SpillwayProperties;
@@ -45,8 +43,6 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 	public static final String REPLAYED_HEADER = "Idempotent-Replayed";
 
 	private static final Logger log = LoggerFactory.getLogger(IdempotencyFilter.class);
-
-	private static final HexFormat HEX = HexFormat.of();
 
 	private static final Duration POLL = Duration.ofMillis(100);
 
@@ -149,12 +145,7 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 	}
 
 	private static String sha256(byte[] bytes) {
-		try {
-			return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("Every Java runtime has SHA-256", ex);
-		}
+		return Hashes.sha256Hex(bytes);
 	}
 
 	@Override

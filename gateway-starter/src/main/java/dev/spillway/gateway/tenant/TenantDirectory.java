@@ -2,11 +2,11 @@ package dev.spillway.gateway.tenant;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 
+import dev.spillway.gateway.Hashes;
 import dev.spillway.gateway.config.SpillwayProperties;
 
 /**
@@ -54,12 +54,7 @@ public final class TenantDirectory {
 	}
 
 	static byte[] sha256(String value) {
-		try {
-			return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("Every Java runtime has SHA-256", ex);
-		}
+		return Hashes.sha256(value.getBytes(StandardCharsets.UTF_8));
 	}
 
 	private record Entry(String tenant, byte[] digest) {
