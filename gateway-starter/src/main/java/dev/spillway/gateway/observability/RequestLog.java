@@ -34,7 +34,7 @@ public class RequestLog {
 				+ "ttft_ms={} total_ms={} prompt_tokens={} completion_tokens={}",
 				exchange.getRequest().getId(), llm.tenant(), llm.pool(), llm.backend(),
 				request == null ? null : request.model(), request != null && request.stream(),
-				status == null ? 0 : status.value(), outcome(signal), llm.attempts(),
+				status == null ? 0 : status.value(), llm.upstreamFailed() ? "upstream_failed" : outcome(signal), llm.attempts(),
 				firstToken == 0 ? -1 : (firstToken - llm.startNanos()) / 1_000_000,
 				(end - llm.startNanos()) / 1_000_000, promptTokens, completionTokens);
 	}

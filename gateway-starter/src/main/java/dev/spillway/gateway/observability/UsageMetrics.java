@@ -51,7 +51,7 @@ public class UsageMetrics {
 			.description("Requests on Spillway routes by outcome")
 			.tag("tenant", tenant)
 			.tag("model", model)
-			.tag("outcome", outcome(status, signal))
+			.tag("outcome", llm.upstreamFailed() ? "upstream_failed" : outcome(status, signal))
 			.register(registry)
 			.increment();
 		if (promptTokens > 0) {

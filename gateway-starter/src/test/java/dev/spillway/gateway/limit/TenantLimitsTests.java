@@ -148,6 +148,8 @@ class TenantLimitsTests {
 			assertThat(charged + refilled).as("charged more than the prompt").isGreaterThan(promptEstimate);
 			assertThat(charged).as("the unused reservation was refunded").isLessThan(promptEstimate + 10);
 		});
+		assertThat(meters.counter("spillway.requests", "tenant", "cut", "model", "gpt-4o", "outcome", "upstream_failed")
+			.count()).isEqualTo(1);
 	}
 
 	@Test
