@@ -146,13 +146,28 @@ public class JobWorkers implements ApplicationListener<WebServerInitializedEvent
 				return done;
 			}
 			return store.update(tenant, id, Map.of("status", "running", "instance", consumer))
-				.then(execute(tenant, job, 0))
+				.then(execute(tenant, job, 0).transform(work -> heartbeat(record, work)))
 				.flatMap(reply -> store.update(tenant, id, Map.of("status", reply.status < 400 ? "succeeded" : "failed",
 						"result_status", Integer.toString(reply.status), "result_body", reply.body, "completed_at",
 						Long.toString(System.currentTimeMillis() / 1000))))
 				.then(store.releaseSlot(tenant))
 				.then(done);
 		}).switchIfEmpty(done);
+	}
+
+	/**
+	 * Keeps claiming the job while it is worked on (a job waiting out a long throttle is alive, not abandoned), so
+	 * another instance only takes it over when this one stops.
+	 */
+	private <T> Mono<T> heartbeat(MapRecord<String, Object, Object> record, Mono<T> work) {
+		Flux<Object> beats = Flux.interval(reclaimAfter.dividedBy(3))
+			.concatMap(tick -> store.redis()
+				.opsForStream()
+				.claim(store.queue(), JobStore.GROUP, consumer, Duration.ZERO, record.getId())
+				.onErrorResume(failure -> Flux.empty())
+				.then());
+		return Mono.usingWhen(Mono.fromSupplier(() -> beats.subscribe()), beating -> work,
+				beating -> Mono.fromRunnable(beating::dispose));
 	}
 
 	/** Sends the job's request through this gateway, waiting out 429s and 503s. */
