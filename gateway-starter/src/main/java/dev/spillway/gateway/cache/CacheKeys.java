@@ -68,10 +68,10 @@ public record CacheKeys(String exact, String partition, String question) {
 			}
 		}
 		String context = scope + "\n" + pool + "\n" + model + "\n";
-		String exact = sha256(context + canonical(effective));
+		String exact = Hashes.sha256Hex(context + canonical(effective));
 		ObjectNode partition = effective.deepCopy();
 		partition.set("messages", blanked);
-		return new CacheKeys(exact, sha256(context + embeddingModel + "\n" + canonical(partition)), question.toString());
+		return new CacheKeys(exact, Hashes.sha256Hex(context + embeddingModel + "\n" + canonical(partition)), question.toString());
 	}
 
 	/** JSON with every object's keys sorted, so the same request always hashes the same. */
@@ -110,10 +110,6 @@ public record CacheKeys(String exact, String partition, String question) {
 		else {
 			out.append(node.toString());
 		}
-	}
-
-	private static String sha256(String text) {
-		return Hashes.sha256Hex(text);
 	}
 
 }

@@ -16,6 +16,9 @@ import org.springframework.web.server.ServerWebExchange;
 /** The one place that turns an {@link OpenAiError} into bytes, either as a JSON response or as an SSE error event. */
 public final class ErrorResponses {
 
+	/** OpenAI's millisecond companion of {@code Retry-After}. */
+	public static final String RETRY_AFTER_MS = "retry-after-ms";
+
 	private static final JsonMapper json = JsonMapper.builder().build();
 
 	private ErrorResponses() {
@@ -35,6 +38,18 @@ public final class ErrorResponses {
 		headers.setContentType(MediaType.APPLICATION_JSON);
 		headers.setContentLength(bytes.length);
 		return response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)));
+	}
+
+	/**
+	 * Tells the client when to come back: {@code Retry-After} in whole seconds, rounded up, and {@code retry-after-ms}
+	 * (OpenAI's SDKs prefer it). Returns the seconds.
+	 */
+	public static long retryAfter(HttpHeaders headers, long millis) {
+		long atLeastOne = Math.max(1, millis);
+		long seconds = Math.max(1, (atLeastOne + 999) / 1000);
+		headers.set(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
+		headers.set(RETRY_AFTER_MS, Long.toString(atLeastOne));
+		return seconds;
 	}
 
 	/** The JSON body {@code {"error":{...}}}. */

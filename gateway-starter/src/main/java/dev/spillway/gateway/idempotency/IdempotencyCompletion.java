@@ -8,7 +8,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 
-import dev.spillway.gateway.cache.CacheEntry;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.streaming.UsageCollector;
 
@@ -55,11 +54,8 @@ public class IdempotencyCompletion {
 			if (!usage.complete()) {
 				return null;
 			}
-			CacheEntry answer = new CacheEntry(usage.model() != null ? usage.model() : llm.request().model(),
-					usage.streamedText(), usage.finishReason() == null ? "stop" : usage.finishReason(),
-					Math.max(0, usage.promptTokens()), Math.max(0, usage.completionTokens()), System.currentTimeMillis(),
-					null);
-			return new IdempotencyRecord(IdempotencyRecord.DONE, claim.fingerprint(), status.value(), true, null, answer);
+			return new IdempotencyRecord(IdempotencyRecord.DONE, claim.fingerprint(), status.value(), true, null,
+					usage.toEntry(llm.request().model(), false));
 		}
 		if (usage.answerJson() == null) {
 			return null;

@@ -69,7 +69,7 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 			return ErrorResponses.write(exchange, OpenAiError.invalidRequest("invalid_idempotency_key",
 					"Idempotency-Key must be 1 to 255 characters.", null));
 		}
-		String redisKey = store.key(llm.tenant(), sha256(key.getBytes(StandardCharsets.UTF_8)));
+		String redisKey = store.key(llm.tenant(), Hashes.sha256Hex(key));
 		String fingerprint = fingerprint(exchange, llm.request());
 		return store.claim(redisKey, fingerprint, config.getInFlightTtl())
 			.onErrorResume(failure -> {
@@ -141,11 +141,7 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 		byte[] all = new byte[path.length + request.bodyBytes().length];
 		System.arraycopy(path, 0, all, 0, path.length);
 		System.arraycopy(request.bodyBytes(), 0, all, path.length, request.bodyBytes().length);
-		return sha256(all);
-	}
-
-	private static String sha256(byte[] bytes) {
-		return Hashes.sha256Hex(bytes);
+		return Hashes.sha256Hex(all);
 	}
 
 	@Override

@@ -15,7 +15,6 @@ import dev.spillway.gateway.request.LlmRequest;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.core.Ordered;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -87,10 +86,7 @@ public class LimitFilter implements GlobalFilter, Ordered {
 			}
 		};
 		if (retryAfterNanos > 0 && retryAfterNanos < Duration.ofDays(2).toNanos()) {
-			long millis = Math.max(1, (retryAfterNanos + 999_999) / 1_000_000);
-			HttpHeaders headers = exchange.getResponse().getHeaders();
-			headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, (millis + 999) / 1000)));
-			headers.set("retry-after-ms", Long.toString(millis));
+			ErrorResponses.retryAfter(exchange.getResponse().getHeaders(), (retryAfterNanos + 999_999) / 1_000_000);
 		}
 		return ErrorResponses.write(exchange, error);
 	}

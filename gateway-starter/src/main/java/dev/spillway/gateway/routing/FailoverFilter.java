@@ -17,7 +17,6 @@ import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
 import dev.spillway.gateway.observability.RoutingMetrics;
 import dev.spillway.gateway.request.LlmExchange;
-import dev.spillway.gateway.routing.BackendPlanner.Exhausted;
 import dev.spillway.gateway.routing.BackendPlanner.Plan;
 import dev.spillway.gateway.routing.BackendPlanner.Throttled;
 import dev.spillway.gateway.routing.BackendPlanner.Unavailable;
@@ -238,11 +237,7 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 	}
 
 	private Mono<Void> reject(ServerWebExchange exchange, String pool, HttpStatus status, long retryAfterMillis) {
-		long millis = Math.max(1, retryAfterMillis);
-		long seconds = Math.max(1, (millis + 999) / 1000);
-		HttpHeaders headers = exchange.getResponse().getHeaders();
-		headers.set(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
-		headers.set(ThrottleDurations.RETRY_AFTER_MS, Long.toString(millis));
+		long seconds = ErrorResponses.retryAfter(exchange.getResponse().getHeaders(), retryAfterMillis);
 		boolean throttled = status == HttpStatus.TOO_MANY_REQUESTS;
 		metrics.rejected(pool, throttled ? "throttled" : "circuits_open");
 		String message = throttled

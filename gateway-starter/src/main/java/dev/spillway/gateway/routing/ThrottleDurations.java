@@ -5,6 +5,8 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 
+import dev.spillway.gateway.error.ErrorResponses;
+
 import org.springframework.http.HttpHeaders;
 
 /**
@@ -16,7 +18,7 @@ import org.springframework.http.HttpHeaders;
  */
 public final class ThrottleDurations {
 
-	public static final String RETRY_AFTER_MS = "retry-after-ms";
+	public static final String RETRY_AFTER_MS = ErrorResponses.RETRY_AFTER_MS;
 
 	public static final String RESET_REQUESTS = "x-ratelimit-reset-requests";
 

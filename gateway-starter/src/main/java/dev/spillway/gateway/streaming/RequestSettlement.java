@@ -2,7 +2,6 @@ package dev.spillway.gateway.streaming;
 
 import reactor.core.publisher.SignalType;
 
-import dev.spillway.gateway.cache.CacheEntry;
 import dev.spillway.gateway.cache.PendingStore;
 import dev.spillway.gateway.cache.ResponseCache;
 import dev.spillway.gateway.idempotency.IdempotencyCompletion;
@@ -70,11 +69,8 @@ public class RequestSettlement {
 				|| "content_filter".equals(usage.finishReason())) {
 			return;
 		}
-		CacheEntry entry = new CacheEntry(usage.model() != null ? usage.model() : llm.request().model(),
-				usage.streamedText(), usage.finishReason() == null ? "stop" : usage.finishReason(),
-				Math.max(0, usage.promptTokens()), Math.max(0, usage.completionTokens()), System.currentTimeMillis(),
-				usage.answerJson());
-		cache.store(pending.scope(), pending.keys(), entry, pending.ttl(), pending.vector());
+		cache.store(pending.scope(), pending.keys(), usage.toEntry(llm.request().model(), true), pending.ttl(),
+				pending.vector());
 	}
 
 	private static Used used(LlmExchange llm, HttpStatusCode status) {

@@ -7,6 +7,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.spillway.gateway.cache.CacheEntry;
+
 import org.springframework.core.io.buffer.DataBuffer;
 
 /**
@@ -186,6 +188,18 @@ public final class UsageCollector {
 	/** Whether the answer called tools. */
 	public boolean toolCalls() {
 		return toolCalls;
+	}
+
+	/**
+	 * The answer, normalised for replay (cache, idempotency).
+	 *
+	 * @param fallbackModel the model to name when the answer named none
+	 * @param keepJson whether to keep the original JSON answer alongside
+	 */
+	public CacheEntry toEntry(String fallbackModel, boolean keepJson) {
+		return new CacheEntry(model != null ? model : fallbackModel, streamedText(),
+				finishReason == null ? "stop" : finishReason, Math.max(0, promptTokens), Math.max(0, completionTokens),
+				System.currentTimeMillis(), keepJson ? answerJson : null);
 	}
 
 	/** When the first non-empty piece of content went out, or 0. */

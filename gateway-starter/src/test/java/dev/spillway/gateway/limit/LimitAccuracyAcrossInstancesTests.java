@@ -1,6 +1,5 @@
 package dev.spillway.gateway.limit;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

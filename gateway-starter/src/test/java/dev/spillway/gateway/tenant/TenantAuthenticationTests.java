@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
+import dev.spillway.gateway.TestWireMock;
 
 import dev.spillway.gateway.TestRedis;
 
@@ -25,26 +26,19 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Keys are checked at the gateway; the client's key never travels upstream and the backend's is injected. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class TenantAuthenticationTests {
 
-	static final WireMockServer backend = started();
+	static final WireMockServer backend = TestWireMock.started();
 
 	static final String CHAT = """
 			{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}]}""";
 
 	@LocalServerPort
 	int port;
-
-	static WireMockServer started() {
-		WireMockServer server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-		server.start();
-		return server;
-	}
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {

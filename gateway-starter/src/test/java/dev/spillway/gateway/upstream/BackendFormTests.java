@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
+import dev.spillway.gateway.TestWireMock;
 
 import dev.spillway.gateway.TestRedis;
 
@@ -25,7 +26,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -35,16 +35,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class BackendFormTests {
 
-	static final WireMockServer backend = started();
+	static final WireMockServer backend = TestWireMock.started();
 
 	@LocalServerPort
 	int port;
-
-	static WireMockServer started() {
-		WireMockServer server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-		server.start();
-		return server;
-	}
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
