@@ -27,13 +27,22 @@ import redis.embedded.RedisServer;
  * mean anything. Run from the repository root after {@code ./mvnw -DskipTests package}:
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.spillway.benchmarks.sidebyside.SideBySide [key=value ...]</pre>
  * Keys: rounds, seconds, concurrency, rate, stream-concurrency, open-streams (comma list, 0 to skip),
- * targets (comma list of direct, plain, spillway, spillway-semantic), jfr (true: record Spillway with JFR).
+ * phases (comma list of throughput, moderate, streams), targets (comma list of direct, plain, spillway and the
+ * variants below), jfr (true: record Spillway with JFR).
  */
 public final class SideBySide {
 
 	private static final String API_KEY = "sk-spillway-demo";
 
 	private static final Path OUT = Path.of("benchmarks", "target", "side-by-side");
+
+	/** Spillway with one thing changed, to see what each costs: {@code targets=plain,spillway,spillway-nocache}. */
+	private static final Map<String, List<String>> VARIANTS = Map.of(
+			"spillway-semantic", List.of("--spillway.cache.semantic=true"),
+			"spillway-nocache", List.of("--spillway.cache.enabled=false"),
+			"spillway-nolog", List.of("--logging.level.dev.spillway.gateway.request=WARN"),
+			"spillway-noredisobs", List.of("--management.observations.enable.lettuce=false",
+					"--management.metrics.enable.lettuce=false"));
 
 	private static final List<String> GATEWAY_FLAGS = List.of("-Xms256m", "-Xmx1g", "-XX:+UseG1GC");
 
@@ -60,6 +69,7 @@ public final class SideBySide {
 			.map(Integer::parseInt).filter(n -> n > 0).toList();
 		List<String> targets = List.of(settings.get("targets").split(","));
 		boolean jfr = Boolean.parseBoolean(settings.get("jfr"));
+		List<String> phases = List.of(settings.get("phases").split(","));
 
 		Path sampleJar = Path.of("sample-gateway", "target", "spillway-sample-gateway.jar");
 		Path plainJar = Path.of("benchmarks", "plain-gateway", "target", "plain-gateway.jar");
@@ -107,11 +117,13 @@ public final class SideBySide {
 				else {
 					if (jfr && target.equals("spillway")) {
 						flags.add("-XX:StartFlightRecording=filename=" + OUT.resolve("spillway.jfr") + ",settings=profile");
+						flags.add("-XX:FlightRecorderOptions=stackdepth=512");
 					}
 					launch.addAll(List.of("-jar", sampleJar.toString(),
 							"--spring.config.additional-location=optional:file:benchmarks/spillway-bench.yml",
 							"--bench.backend-url=" + backendUrl, "--spring.data.redis.url=" + redisUrl,
-							"--spillway.cache.semantic=" + target.equals("spillway-semantic")));
+							"--spillway.cache.semantic=false"));
+					launch.addAll(VARIANTS.getOrDefault(target, List.of()));
 				}
 				launch.add("--server.port=" + port);
 				processes.put(target, BenchProcess.start(target, port, OUT.resolve(target + ".log"), flags, launch));
@@ -122,13 +134,15 @@ public final class SideBySide {
 			log("All processes answer; warming up");
 			for (String target : targets) {
 				String url = url(processes, target);
-				load.throughput(url, concurrency, phase.multipliedBy(2));
+				// Spillway has much more code for the JIT to compile than plain Spring Cloud Gateway: warm up long.
+				load.throughput(url, concurrency, phase.multipliedBy(3).compareTo(Duration.ofSeconds(30)) < 0
+						? Duration.ofSeconds(30) : phase.multipliedBy(3));
 				load.streams(url, streamConcurrency, phase);
 			}
 			for (int round = 1; round <= rounds; round++) {
 				for (int i = 0; i < targets.size(); i++) {
 					String target = targets.get((i + round - 1) % targets.size());
-					results.add(measure(load, redis, processes, target, round, phase, concurrency, rate, streamConcurrency));
+					results.add(measure(load, redis, processes, target, round, phase, concurrency, rate, streamConcurrency, phases));
 					log(results.get(results.size() - 1).toString());
 				}
 			}
@@ -157,17 +171,18 @@ public final class SideBySide {
 
 	private static Round measure(LoadGenerator load, StatefulRedisConnection<String, String> redis,
 			Map<String, BenchProcess> processes, String target, int round, Duration phase, int concurrency, int rate,
-			int streamConcurrency) {
+			int streamConcurrency, List<String> phases) {
 		String url = url(processes, target);
 		BenchProcess gateway = processes.get(target);
+		LoadGenerator.sleep(1000);
 		redis.sync().configResetstat();
 		long cpuBefore = gateway == null ? 0 : gateway.cpuMillis();
 		Samples throughput = load.throughput(url, concurrency, phase);
 		long cpu = gateway == null ? 0 : gateway.cpuMillis() - cpuBefore;
 		Map<String, Double> redisPerRequest = commandsPerRequest(redis.sync().info("commandstats"),
 				throughput.count() + throughput.errors());
-		Samples moderate = load.fixedRate(url, rate, phase);
-		Samples streams = load.streams(url, streamConcurrency, phase);
+		Samples moderate = phases.contains("moderate") ? load.fixedRate(url, rate, phase) : new Samples(0);
+		Samples streams = phases.contains("streams") ? load.streams(url, streamConcurrency, phase) : new Samples(0);
 		return new Round(target, round, throughput.perSecond(), throughput.millis(0.5), throughput.millis(0.99),
 				throughput.errors(), gateway == null ? 0 : (double) cpu / throughput.count(), moderate.millis(0.5),
 				moderate.millis(0.99), moderate.errors(), streams.millis(0.5), streams.millis(0.99),
@@ -306,6 +321,7 @@ public final class SideBySide {
 		settings.put("stream-concurrency", "16");
 		settings.put("open-streams", "1000,5000");
 		settings.put("targets", "direct,plain,spillway");
+		settings.put("phases", "throughput,moderate,streams");
 		settings.put("jfr", "false");
 		for (String arg : args) {
 			int equals = arg.indexOf('=');

@@ -7,6 +7,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +30,9 @@ import org.springframework.data.redis.listener.ReactiveRedisMessageListenerConta
  * Cached answers in Redis, and the feed that keeps every instance's {@link VectorIndex} current.
  * <p>
  * An answer is one key, {@code <prefix>:cache:{<scope>}:<exact hash>}, expiring after its TTL; a sorted set of
- * keys by age bounds their number (the oldest go). A question's embedding is appended to the stream
+ * keys by age bounds their number (the oldest go). The bound is checked on every {@value #TRIM_EVERY}th store of an
+ * instance rather than on each, so a store is two commands sent together; the count may overshoot by that many
+ * per instance until the next check. A question's embedding is appended to the stream
  * {@code <prefix>:cache:index} (trimmed to the same bound) and announced on the channel of the same name: a
  * starting instance reads the stream, a running one listens, and each adds what it learns to its own index, so a
  * search never needs Redis and a hit costs one read.
@@ -37,6 +40,10 @@ import org.springframework.data.redis.listener.ReactiveRedisMessageListenerConta
 public class CacheStore implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(CacheStore.class);
+
+	static final int TRIM_EVERY = 32;
+
+	private final AtomicInteger stores = new AtomicInteger();
 
 	private final ReactiveStringRedisTemplate redis;
 
@@ -103,12 +110,12 @@ public class CacheStore implements SmartLifecycle {
 		long now = System.currentTimeMillis();
 		long expiresAt = now + ttl.toMillis();
 		String text = json.writeValueAsString(entry);
-		Mono<Void> store = redis.opsForValue()
-			.set(key, text, ttl)
-			.then(redis.opsForZSet().add(ages, key, now))
-			.then(redis.opsForZSet().size(ages))
-			.flatMap(size -> size <= maxEntries ? Mono.empty()
-					: redis.opsForZSet().popMin(ages, size - maxEntries).flatMap(old -> redis.delete(old.getValue())).then());
+		Mono<Void> store = Mono.when(redis.opsForValue().set(key, text, ttl), redis.opsForZSet().add(ages, key, now));
+		if (stores.incrementAndGet() % TRIM_EVERY == 0) {
+			store = store.then(redis.opsForZSet().size(ages))
+				.flatMap(size -> size <= maxEntries ? Mono.empty()
+						: redis.opsForZSet().popMin(ages, size - maxEntries).flatMap(old -> redis.delete(old.getValue())).then());
+		}
 		if (vector != null) {
 			Map<String, String> record = indexRecord(key, partition, question, expiresAt, vector);
 			index.add(key, partition, question, vector, expiresAt);

@@ -1,7 +1,10 @@
 package dev.spillway.gateway.cache;
 
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,13 +28,21 @@ public class ResponseCache {
 
 	private final boolean verify;
 
-	private final MeterRegistry meters;
+	private final Map<Lookup.Outcome, Counter> lookups = new EnumMap<>(Lookup.Outcome.class);
+
+	private final Map<Lookup.Outcome, Timer> lookupTimes = new EnumMap<>(Lookup.Outcome.class);
+
+	private final Timer embeddingTime;
 
 	public ResponseCache(CacheStore store, EmbeddingModel embeddings, boolean verify, MeterRegistry meters) {
 		this.store = store;
 		this.embeddings = embeddings;
 		this.verify = verify;
-		this.meters = meters;
+		for (Lookup.Outcome outcome : Lookup.Outcome.values()) {
+			lookups.put(outcome, Counter.builder("spillway.cache.lookups").tag("result", outcome.name()).register(meters));
+			lookupTimes.put(outcome, Timer.builder("spillway.cache.lookup").tag("result", outcome.name()).register(meters));
+		}
+		this.embeddingTime = Timer.builder("spillway.cache.embedding").register(meters);
 	}
 
 	/** The embedding model's identity, or {@code none}. */
@@ -50,19 +61,15 @@ public class ResponseCache {
 			.timeout(timeout)
 			.onErrorResume(failure -> Mono.just(Lookup.miss(null)))
 			.doOnNext(result -> {
-				Counter.builder("spillway.cache.lookups").tag("result", result.outcome().name()).register(meters).increment();
-				Timer.builder("spillway.cache.lookup")
-					.tag("result", result.outcome().name())
-					.register(meters)
-					.record(Duration.ofNanos(System.nanoTime() - start));
+				lookups.get(result.outcome()).increment();
+				lookupTimes.get(result.outcome()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
 			});
 	}
 
 	private Mono<Lookup> semantic(CacheSettings settings, String scope, CacheKeys keys) {
 		long start = System.nanoTime();
 		return embeddings.embed(keys.question())
-			.doOnNext(vector -> Timer.builder("spillway.cache.embedding").register(meters)
-				.record(Duration.ofNanos(System.nanoTime() - start)))
+			.doOnNext(vector -> embeddingTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
 			.flatMap(vector -> {
 				List<VectorIndex.Match> matches = store.similar(keys.partition(), vector, CANDIDATES);
 				for (VectorIndex.Match match : matches) {

@@ -41,7 +41,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 
 /**
  * Enforces tenant limits with Bucket4j buckets in Redis, through Bucket4j's Lettuce proxy manager (compare and
- * swap, asynchronous). A tenant scope has a token bucket (per-minute and per-day bandwidths in one configuration)
+ * swap, asynchronous; one round trip when this instance wrote the bucket last, see {@link KnownStateProxyManager}).
+ * A tenant scope has a token bucket (per-minute and per-day bandwidths in one configuration)
  * and a request bucket; both are consulted at once, so their commands share the connection's round trips.
  * Admission takes the request's estimate; {@link #settle} later charges the difference to the real usage (a
  * refund, or an excess that may drive the balance negative so later requests wait).
@@ -284,11 +285,9 @@ public class TenantLimiter implements DisposableBean {
 			connection = standalone;
 			builder = Bucket4jLettuce.casBasedBuilder(standalone);
 		}
-		return builder
-			.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
-			.requestTimeout(timeout)
-			.build()
-			.asAsync();
+		builder.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
+			.requestTimeout(timeout);
+		return new KnownStateProxyManager(builder).asAsync();
 	}
 
 	@Override

@@ -1,11 +1,14 @@
 package dev.spillway.gateway.observability;
 
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import reactor.core.publisher.SignalType;
@@ -33,6 +36,8 @@ public class UsageMetrics {
 
 	private final Map<String, SpillwayProperties.Price> prices;
 
+	private final Map<MeterKey, Meter> meters = new ConcurrentHashMap<>();
+
 	public UsageMetrics(MeterRegistry registry, SpillwayProperties properties) {
 		this.registry = registry;
 		this.prices = properties.getPricing();
@@ -47,13 +52,13 @@ public class UsageMetrics {
 		LlmRequest request = llm.request();
 		String tenant = llm.tenant() == null ? "anonymous" : llm.tenant();
 		String model = modelTag(request == null ? null : request.model());
-		Counter.builder("spillway.requests")
+		String outcome = llm.upstreamFailed() ? "upstream_failed" : outcome(status, signal);
+		meter(new MeterKey("spillway.requests", tenant, model, outcome), () -> Counter.builder("spillway.requests")
 			.description("Requests on Spillway routes by outcome")
 			.tag("tenant", tenant)
 			.tag("model", model)
-			.tag("outcome", llm.upstreamFailed() ? "upstream_failed" : outcome(status, signal))
-			.register(registry)
-			.increment();
+			.tag("outcome", outcome)
+			.register(registry)).increment();
 		if (promptTokens > 0) {
 			tokens(tenant, model, "prompt").increment(promptTokens);
 		}
@@ -62,23 +67,25 @@ public class UsageMetrics {
 		}
 		SpillwayProperties.Price price = price(request == null ? null : request.model());
 		if (price != null && promptTokens + completionTokens > 0) {
-			Counter.builder("spillway.cost")
+			meter(new MeterKey("spillway.cost", tenant, model, null), () -> Counter.builder("spillway.cost")
 				.description("Cost of the tokens used, from spillway.pricing")
 				.tag("tenant", tenant)
 				.tag("model", model)
-				.register(registry)
+				.register(registry))
 				.increment((promptTokens * price.getInputPerMillion() + completionTokens * price.getOutputPerMillion())
 						/ 1_000_000.0);
 		}
 		UsageCollector usage = llm.usage();
 		if (usage != null && usage.firstTokenNanos() != 0 && request != null && request.stream()) {
-			Timer.builder("spillway.time.to.first.token")
-				.description("Time from the request's arrival to the first streamed content token")
-				.tag("pool", llm.pool())
-				.tag("model", model)
-				.publishPercentileHistogram()
-				.register(registry)
-				.record(Duration.ofNanos(usage.firstTokenNanos() - llm.startNanos()));
+			String pool = llm.pool();
+			this.<Timer>meter(new MeterKey("spillway.time.to.first.token", pool, model, null),
+					() -> Timer.builder("spillway.time.to.first.token")
+						.description("Time from the request's arrival to the first streamed content token")
+						.tag("pool", pool)
+						.tag("model", model)
+						.publishPercentileHistogram()
+						.register(registry))
+				.record(usage.firstTokenNanos() - llm.startNanos(), TimeUnit.NANOSECONDS);
 		}
 	}
 
@@ -94,12 +101,25 @@ public class UsageMetrics {
 	}
 
 	private Counter tokens(String tenant, String model, String type) {
-		return Counter.builder("spillway.tokens")
+		return meter(new MeterKey("spillway.tokens", tenant, model, type), () -> Counter.builder("spillway.tokens")
 			.description("Tokens used, as the backend reported them (or counted when it could not)")
 			.tag("tenant", tenant)
 			.tag("model", model)
 			.tag("type", type)
-			.register(registry);
+			.register(registry));
+	}
+
+	/** Registering a meter sorts and compares its tags: done once per series, not once per request. */
+	@SuppressWarnings("unchecked")
+	private <M extends Meter> M meter(MeterKey key, Supplier<M> register) {
+		Meter meter = meters.get(key);
+		if (meter == null) {
+			meter = meters.computeIfAbsent(key, k -> register.get());
+		}
+		return (M) meter;
+	}
+
+	private record MeterKey(String name, String first, String second, String third) {
 	}
 
 	private String modelTag(String model) {
