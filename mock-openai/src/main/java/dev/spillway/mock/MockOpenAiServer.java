@@ -39,7 +39,8 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>
  * Tests inject faults with the request header {@value #FAULT_HEADER}, a {@code ;}-separated list of
  * {@code status=503}, {@code header-delay-ms=200}, {@code reset-after=3} (events, then a TCP reset),
- * {@code stall-after=2} (events, then silence), {@code event-delay-ms=200} (pause between events),
+ * {@code stall-after=2} (events, then silence), {@code reset-before-headers=1} (a TCP reset instead of an answer),
+ * {@code event-delay-ms=200} (pause between events),
  * {@code quota=1} (429 {@code insufficient_quota}), {@code context=1} (400 {@code context_length_exceeded}). {@link #faults(String, String)} sets standing faults for one
  * deployment the same way.
  */
@@ -193,6 +194,13 @@ public final class MockOpenAiServer implements AutoCloseable {
 			Faults faults = Faults.parse(standing == null ? asked : asked == null ? standing : standing + ";" + asked);
 			Mono<Void> delay = faults.headerDelayMs > 0 ? Mono.delay(Duration.ofMillis(faults.headerDelayMs)).then()
 					: Mono.empty();
+			if (faults.resetBeforeHeaders) {
+				// SO_LINGER 0: the close is a TCP reset, as from a crashed or overloaded backend.
+				return delay.then(Mono.fromRunnable(() -> res.withConnection(connection -> {
+					connection.channel().config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
+					connection.channel().close();
+				})));
+			}
 			return delay.then(Mono.defer(() -> respond(res, deployment, request, faults, embeddings)));
 		}).then();
 	}
@@ -435,7 +443,7 @@ public final class MockOpenAiServer implements AutoCloseable {
 	}
 
 	private record Faults(int status, long headerDelayMs, int resetAfter, int stallAfter, long eventDelayMs,
-			boolean quota, boolean context) {
+			boolean quota, boolean context, boolean resetBeforeHeaders) {
 
 		static Faults parse(String header) {
 			int status = 0;
@@ -445,6 +453,7 @@ public final class MockOpenAiServer implements AutoCloseable {
 			long eventDelay = -1;
 			boolean quota = false;
 			boolean context = false;
+			boolean resetBeforeHeaders = false;
 			if (header != null) {
 				for (String part : header.split(";")) {
 					String[] kv = part.trim().split("=", 2);
@@ -460,12 +469,13 @@ public final class MockOpenAiServer implements AutoCloseable {
 						case "event-delay-ms" -> eventDelay = value;
 						case "quota" -> quota = value != 0;
 						case "context" -> context = value != 0;
+						case "reset-before-headers" -> resetBeforeHeaders = value != 0;
 						default -> {
 						}
 					}
 				}
 			}
-			return new Faults(status, headerDelay, reset, stall, eventDelay, quota, context);
+			return new Faults(status, headerDelay, reset, stall, eventDelay, quota, context, resetBeforeHeaders);
 		}
 
 	}

@@ -28,7 +28,11 @@ class ReadyBanner {
 				  curl -N {}/v1/chat/completions -H "Authorization: Bearer sk-spillway-demo" \\
 				    -H "Content-Type: application/json" \\
 				    -d '{{"model":"gpt-4o","stream":true,"messages":[{{"role":"user","content":"Hello"}}]}}'
-				""".replace("{{", "{").replace("}}", "}"), url, url);
+
+				Health, metrics and tenant views: http://localhost:{}/actuator (management port, loopback only)
+				""".replace("{{", "{").replace("}}", "}"), url, url,
+				event.getApplicationContext().getEnvironment().getProperty("local.management.port",
+						event.getApplicationContext().getEnvironment().getProperty("management.server.port", "8081")));
 	}
 
 }

@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,6 +24,9 @@ class SampleGatewayTests {
 
 	@LocalServerPort
 	int port;
+
+	@LocalManagementPort
+	int managementPort;
 
 	@Test
 	void demoKeyStreamsAChatCompletion() throws Exception {
@@ -55,13 +59,21 @@ class SampleGatewayTests {
 	}
 
 	@Test
-	void healthIncludesTheEmbeddedRedis() throws Exception {
+	void actuatorIsOnItsOwnPortOnlyAndItsHealthIncludesTheEmbeddedRedis() throws Exception {
 		HttpResponse<String> health = http.send(HttpRequest
-			.newBuilder(URI.create("http://localhost:" + port + "/actuator/health"))
+			.newBuilder(URI.create("http://localhost:" + managementPort + "/actuator/health"))
 			.build(), HttpResponse.BodyHandlers.ofString());
 		HttpResponse<String> prometheus = http.send(HttpRequest
-			.newBuilder(URI.create("http://localhost:" + port + "/actuator/prometheus"))
+			.newBuilder(URI.create("http://localhost:" + managementPort + "/actuator/prometheus"))
 			.build(), HttpResponse.BodyHandlers.ofString());
+		for (String path : List.of("/actuator/health", "/actuator/prometheus", "/actuator/spillway",
+				"/actuator/spillway/demo", "/actuator/env")) {
+			HttpResponse<String> onGatewayPort = http.send(HttpRequest
+				.newBuilder(URI.create("http://localhost:" + port + path))
+				.build(), HttpResponse.BodyHandlers.ofString());
+			assertThat(onGatewayPort.statusCode()).as(path).isEqualTo(404);
+		}
+		assertThat(managementPort).isNotEqualTo(port);
 
 		assertThat(health.statusCode()).isEqualTo(200);
 		assertThat(health.body()).contains("\"redis\":{\"details\":{\"version\"");

@@ -51,6 +51,10 @@ final class BenchProcess implements AutoCloseable {
 		}
 	}
 
+	long pid() {
+		return process.pid();
+	}
+
 	String baseUrl() {
 		return "http://127.0.0.1:" + port;
 	}

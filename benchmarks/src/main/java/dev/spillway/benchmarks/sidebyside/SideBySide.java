@@ -122,7 +122,7 @@ public final class SideBySide {
 					launch.addAll(List.of("-jar", sampleJar.toString(),
 							"--spring.config.additional-location=optional:file:benchmarks/spillway-bench.yml",
 							"--bench.backend-url=" + backendUrl, "--spring.data.redis.url=" + redisUrl,
-							"--spillway.cache.semantic=false"));
+							"--spillway.cache.semantic=false", "--management.server.port=0"));
 					launch.addAll(VARIANTS.getOrDefault(target, List.of()));
 				}
 				launch.add("--server.port=" + port);

@@ -53,8 +53,20 @@ public final class LlmExchange {
 
 	private volatile long firstByteNanos;
 
+	private final String requestId;
+
 	public LlmExchange(String pool) {
+		this(pool, null);
+	}
+
+	public LlmExchange(String pool, String requestId) {
 		this.pool = pool;
+		this.requestId = requestId;
+	}
+
+	/** The request's id: the client's {@code x-request-id} when it sent a usable one, else one made up here. */
+	public String requestId() {
+		return requestId;
 	}
 
 	/** The request's {@link LlmExchange}, or {@code null} on routes Spillway does not serve. */

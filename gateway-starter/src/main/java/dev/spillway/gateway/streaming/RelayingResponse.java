@@ -56,6 +56,9 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 			return relay(Flux.from(body));
 		}
 		UsageCollector usage = llm.usage();
+		if ("gzip".equalsIgnoreCase(getHeaders().getFirst(HttpHeaders.CONTENT_ENCODING))) {
+			usage.gzipped();
+		}
 		return super.writeWith(Flux.from(body).doOnNext(buffer -> {
 			llm.markFirstByte();
 			usage.onJsonBytes(buffer);

@@ -1,7 +1,10 @@
 package dev.spillway.gateway.streaming;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.zip.GZIPInputStream;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -29,6 +32,8 @@ public final class UsageCollector {
 	private ByteArrayOutputStream body;
 
 	private boolean bodyTooLarge;
+
+	private boolean gzipped;
 
 	private volatile long promptTokens = -1;
 
@@ -114,13 +119,18 @@ public final class UsageCollector {
 		}
 	}
 
+	/** The JSON answer arrives gzip-compressed (a backend that ignored {@code Accept-Encoding: identity}). */
+	public void gzipped() {
+		gzipped = true;
+	}
+
 	/** Reads the usage (or, lacking it, the message text) of a complete JSON answer. */
 	public void onJsonEnd() {
 		if (body == null || body.size() == 0) {
 			return;
 		}
 		try {
-			byte[] bytes = body.toByteArray();
+			byte[] bytes = gzipped ? gunzip(body.toByteArray()) : body.toByteArray();
 			JsonNode answer = json.readTree(bytes);
 			JsonNode usage = answer.get("usage");
 			if (usage != null && usage.isObject()) {
@@ -138,10 +148,20 @@ public final class UsageCollector {
 			answerJson = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
 			done = true;
 		}
-		catch (JacksonException ex) {
-			// Not JSON after all (an upstream error page): nothing to read.
+		catch (JacksonException | IOException ex) {
+			// Not JSON after all (an upstream error page), or not really gzip: nothing to read.
 		}
 		body = null;
+	}
+
+	private static byte[] gunzip(byte[] compressed) throws IOException {
+		try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed))) {
+			byte[] bytes = in.readNBytes(MAX_JSON_BODY + 1);
+			if (bytes.length > MAX_JSON_BODY) {
+				throw new IOException("Decompressed answer larger than " + MAX_JSON_BODY + " bytes");
+			}
+			return bytes;
+		}
 	}
 
 	public boolean hasUsage() {

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +18,7 @@ import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
 import dev.spillway.gateway.TestGatewayApplication;
 import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.TestWireMock;
 import dev.spillway.gateway.limit.LimitPlan;
 import dev.spillway.gateway.limit.LimitPlans;
 import dev.spillway.gateway.limit.TenantLimiter;
@@ -95,6 +98,33 @@ class CacheAcrossInstancesAndFailuresTests {
 		assertThat(post(gateway, "How many continents does the world have?").headers().get("x-spillway-cache"))
 			.isEqualTo("MISS");
 		await().atMost(Duration.ofSeconds(5)).until(() -> "HIT".equals(outcome(gateway, "How many continents are there?")));
+	}
+
+	@Test
+	void anEmbeddingsEndpointThatHangsCostsTheLookupTimeoutAndNoMore() {
+		WireMockServer hanging = TestWireMock.started();
+		try {
+			hanging.stubFor(WireMock.post(WireMock.urlPathMatching(".*/embeddings")).willReturn(WireMock.aResponse()
+				.withFixedDelay(20_000)
+				.withHeader("Content-Type", "application/json")
+				.withBody("{\"data\":[{\"embedding\":[0.1,0.2]}]}")));
+			GatewayClient gateway = client(start(TestRedis.sharedUrl(), "hanging-" + UUID.randomUUID(),
+					Map.of("spillway.cache.embedding.type", "openai", "spillway.cache.embedding.url",
+							hanging.baseUrl() + "/v1", "spillway.cache.embedding.timeout", "300ms",
+							"spillway.cache.lookup-timeout", "500ms")));
+
+			for (String question : List.of("Which river is the longest?", "What is the longest river?")) {
+				long started = System.nanoTime();
+				Answer answer = post(gateway, question);
+				assertThat(answer.status()).isEqualTo(200);
+				assertThat(answer.headers().get("x-spillway-cache")).isEqualTo("MISS");
+				assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(2000);
+			}
+			await().atMost(Duration.ofSeconds(5)).until(() -> "HIT".equals(outcome(gateway, "Which river is the longest?")));
+		}
+		finally {
+			hanging.stop();
+		}
 	}
 
 	@Test

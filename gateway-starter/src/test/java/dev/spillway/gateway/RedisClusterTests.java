@@ -1,0 +1,218 @@
+package dev.spillway.gateway;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.embedded.Redis;
+import redis.embedded.RedisShardedCluster;
+
+import dev.spillway.mock.MockDeployment;
+import dev.spillway.mock.MockOpenAiServer;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Every feature that keeps state in Redis, on a real Redis Cluster (three masters with a replica each, redis-server
+ * processes on loopback), before and after a master fails and its replica takes over: shared throttles, tenant
+ * limits, the response cache, idempotency records and async jobs. A script touching keys of two slots would fail
+ * with CROSSSLOT; none does.
+ */
+class RedisClusterTests {
+
+	static RedisShardedCluster cluster;
+
+	static RedisClusterClient clusterClient;
+
+	static StatefulRedisClusterConnection<String, String> admin;
+
+	static final MockOpenAiServer backend = MockOpenAiServer.start(MockDeployment.unlimited("a"),
+			MockDeployment.unlimited("b"));
+
+	static final String PREFIX = "clustered";
+
+	@BeforeAll
+	static void startCluster() throws IOException {
+		cluster = RedisShardedCluster.newRedisCluster()
+			.shard("one", 1)
+			.shard("two", 1)
+			.shard("three", 1)
+			.ephemeral()
+			.build();
+		cluster.start();
+		for (int port : cluster.serverPorts()) {
+			try (RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", port));
+					StatefulRedisConnection<String, String> node = client.connect()) {
+				// Fail over within seconds, not the default 15 s.
+				node.sync().configSet("cluster-node-timeout", "1500");
+			}
+		}
+		clusterClient = RedisClusterClient.create(cluster.serverPorts().stream()
+			.map(port -> RedisURI.create("127.0.0.1", port))
+			.collect(Collectors.toList()));
+		admin = clusterClient.connect();
+	}
+
+	@AfterAll
+	static void stop() throws IOException {
+		admin.close();
+		clusterClient.shutdown();
+		backend.close();
+		cluster.stop();
+	}
+
+	@Test
+	void everyFeatureWorksOnAClusterAndThroughAMasterFailover() throws IOException {
+		try (ConfigurableApplicationContext gateway = startGateway()) {
+			GatewayClient client = new GatewayClient(((WebServerApplicationContext) gateway).getWebServer().getPort());
+
+			everyFeatureWorks(client, "before");
+
+			Redis failed = failMasterOf(PREFIX + ":limits:{tight-before}");
+			try {
+				await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+					.ignoreExceptions()
+					.untilAsserted(() -> everyFeatureWorks(client, "after"));
+			}
+			finally {
+				failed.start();
+			}
+		}
+	}
+
+	private void everyFeatureWorks(GatewayClient client, String phase) {
+		backend.reset();
+		// Throttles: a 429 from "a" is shared in Redis as an expiring key.
+		backend.throttle("a", Duration.ofSeconds(20));
+		GatewayClient.Answer spilled = client.post("/v1/chat/completions",
+				Map.of("Authorization", "Bearer sk-acme", "x-spillway-max-wait", "0"), chat("throttle " + phase));
+		assertThat(spilled.status()).isEqualTo(200);
+		assertThat(spilled.headers().getFirst("x-spillway-backend")).isEqualTo("b");
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(admin.sync().keys(PREFIX + ":throttle:*"))
+			.anySatisfy(key -> assertThat(key).endsWith(":a")));
+
+		// Limits: three requests a minute for this tenant, the fourth is refused.
+		String tenant = "tight-" + phase;
+		List<Integer> statuses = new ArrayList<>();
+		for (int i = 0; i < 4; i++) {
+			statuses.add(client.post("/v1/chat/completions", Map.of("Authorization", "Bearer sk-" + tenant),
+					chat("limit " + phase + " " + i)).status());
+		}
+		assertThat(statuses).containsExactly(200, 200, 200, 429);
+
+		// Cache: the same question twice is a hit.
+		String question = "cache " + phase;
+		assertThat(client.post("/v1/chat/completions", Map.of("Authorization", "Bearer sk-acme"), chat(question))
+			.status()).isEqualTo(200);
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(client
+			.post("/v1/chat/completions", Map.of("Authorization", "Bearer sk-acme"), chat(question))
+			.headers()
+			.getFirst("x-spillway-cache")).isEqualTo("HIT"));
+
+		// Idempotency: a retry with the same key is replayed.
+		Map<String, String> idempotent = Map.of("Authorization", "Bearer sk-acme", "Idempotency-Key", "retry-" + phase,
+				"x-spillway-cache", "bypass");
+		assertThat(client.post("/v1/chat/completions", idempotent, chat("idempotent " + phase)).status()).isEqualTo(200);
+		GatewayClient.Answer replay = client.post("/v1/chat/completions", idempotent, chat("idempotent " + phase));
+		assertThat(replay.headers().getFirst("Idempotent-Replayed")).isEqualTo("true");
+
+		// Jobs: accepted at once, worked off, result readable.
+		GatewayClient.Answer accepted = client.post("/v1/chat/completions",
+				Map.of("Authorization", "Bearer sk-acme", "Prefer", "respond-async"), chat("job " + phase));
+		assertThat(accepted.status()).isEqualTo(202);
+		String location = accepted.headers().getFirst("Location");
+		await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+			GatewayClient.Answer result = client.get(location, Map.of("Authorization", "Bearer sk-acme"));
+			assertThat(result.status()).isEqualTo(200);
+			assertThat(result.body()).contains("\"choices\"");
+		});
+	}
+
+	private static String chat(String text) {
+		return "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}";
+	}
+
+	/** Stops the master serving {@code key}'s slot and waits until its replica has taken the slot over. */
+	private static Redis failMasterOf(String key) throws IOException {
+		int slot = SlotHash.getSlot(key);
+		int masterPort = admin.getPartitions().getPartitionBySlot(slot).getUri().getPort();
+		Redis master = cluster.servers().get(cluster.serverPorts().indexOf(masterPort));
+		master.stop();
+		int survivor = cluster.serverPorts().stream().filter(port -> port != masterPort).findFirst().orElseThrow();
+		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+			try (RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", survivor));
+					StatefulRedisConnection<String, String> node = client.connect()) {
+				String nodes = node.sync().clusterNodes();
+				return node.sync().clusterInfo().contains("cluster_state:ok") && nodes.lines()
+					.filter(line -> line.contains("master") && !line.contains("fail"))
+					.anyMatch(line -> servesSlot(line, slot));
+			}
+		});
+		return master;
+	}
+
+	private static boolean servesSlot(String nodeLine, int slot) {
+		String[] fields = nodeLine.split(" ");
+		for (int i = 8; i < fields.length; i++) {
+			String[] range = fields[i].split("-");
+			if (range[0].startsWith("[")) {
+				continue;
+			}
+			int from = Integer.parseInt(range[0]);
+			int to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+			if (slot >= from && slot <= to) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static ConfigurableApplicationContext startGateway() {
+		Map<String, Object> properties = new HashMap<>();
+		properties.put("server.port", 0);
+		properties.put("spring.data.redis.cluster.nodes", cluster.serverPorts().stream()
+			.map(port -> "127.0.0.1:" + port)
+			.collect(Collectors.joining(",")));
+		properties.put("spring.data.redis.timeout", "2s");
+		properties.put("spring.data.redis.lettuce.cluster.refresh.adaptive", true);
+		properties.put("spring.data.redis.lettuce.cluster.refresh.period", "1s");
+		properties.put("spillway.shared-state.key-prefix", PREFIX);
+		properties.put("spillway.cache.enabled", true);
+		properties.put("spillway.cache.semantic", false);
+		properties.put("spillway.jobs.poll-interval", "200ms");
+		properties.put("spillway.limits.tiers.tight.requests-per-minute", 3);
+		for (String phase : List.of("before", "after")) {
+			properties.put("spillway.tenants.tight-" + phase + ".keys", "sk-tight-" + phase);
+			properties.put("spillway.tenants.tight-" + phase + ".tier", "tight");
+		}
+		for (int i = 0; i < 2; i++) {
+			String deployment = i == 0 ? "a" : "b";
+			properties.put("spillway.pools.gpt.backends[" + i + "].id", deployment);
+			properties.put("spillway.pools.gpt.backends[" + i + "].type", "azure");
+			properties.put("spillway.pools.gpt.backends[" + i + "].deployment", deployment);
+			properties.put("spillway.pools.gpt.backends[" + i + "].url", backend.baseUrl());
+			properties.put("spillway.pools.gpt.backends[" + i + "].priority", i + 1);
+		}
+		return new SpringApplicationBuilder(TestGatewayApplication.class).properties(properties).run();
+	}
+
+}

@@ -1,0 +1,114 @@
+package dev.spillway.gateway.observability;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import dev.spillway.gateway.GatewayClient;
+import dev.spillway.gateway.TestPools;
+import dev.spillway.gateway.TestRedis;
+import dev.spillway.mock.MockDeployment;
+import dev.spillway.mock.MockOpenAiServer;
+import dev.spillway.mock.RecordedRequest;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Request ids travel client → gateway → backend → client and into the request log; secrets (backend keys, tenant
+ * keys, keys that failed) never reach a log line or a response, whatever happens to the request.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "logging.level.dev.spillway=DEBUG", "spillway.limits.tiers.standard.requests-per-minute=1000",
+				"spillway.tenants.acme.tier=standard" })
+class RequestIdsAndSecretsTests {
+
+	static final String BACKEND_KEY = "backend-key-7f3a9c55e1";
+
+	static final String WRONG_KEY = "sk-wrong-secret-9d8e7f";
+
+	static final MockOpenAiServer backend = MockOpenAiServer.start(MockDeployment.unlimited("gpt-4o"));
+
+	static final String CHAT = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+	@LocalServerPort
+	int port;
+
+	@DynamicPropertySource
+	static void pool(DynamicPropertyRegistry registry) {
+		TestRedis.register(registry);
+		TestPools.single(registry, backend.baseUrl(), "gpt-4o");
+		registry.add("spillway.pools.gpt.backends[0].api-key", () -> BACKEND_KEY);
+	}
+
+	@AfterAll
+	static void stop() {
+		backend.close();
+	}
+
+	@Test
+	void theClientsRequestIdReachesTheBackendTheResponseAndTheLog(CapturedOutput output) {
+		backend.clearRecords();
+		GatewayClient.Answer answer = new GatewayClient(port).post("/v1/chat/completions",
+				Map.of("Authorization", "Bearer sk-acme", "x-request-id", "client-id-42"), CHAT);
+
+		assertThat(answer.status()).isEqualTo(200);
+		assertThat(answer.headers().getFirst("x-request-id")).isEqualTo("client-id-42");
+		assertThat(backend.requests()).extracting(r -> r.header("x-request-id")).containsExactly("client-id-42");
+		assertThat(output.getOut()).contains("request_id=client-id-42 tenant=acme");
+	}
+
+	@Test
+	void aRequestWithoutUsableIdGetsOneOfItsOwn(CapturedOutput output) {
+		backend.clearRecords();
+		GatewayClient client = new GatewayClient(port);
+		GatewayClient.Answer none = client.post("/v1/chat/completions", Map.of("Authorization", "Bearer sk-acme"), CHAT);
+		GatewayClient.Answer unusable = client.post("/v1/chat/completions",
+				Map.of("Authorization", "Bearer sk-acme", "x-request-id", "id with spaces/and;more"), CHAT);
+
+		for (GatewayClient.Answer answer : List.of(none, unusable)) {
+			assertThat(answer.status()).isEqualTo(200);
+			assertThat(answer.headers().getFirst("x-request-id")).matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+			assertThat(output.getOut()).contains("request_id=" + answer.headers().getFirst("x-request-id"));
+		}
+		assertThat(backend.requests()).extracting(r -> r.header("x-request-id"))
+			.containsExactly(none.headers().getFirst("x-request-id"), unusable.headers().getFirst("x-request-id"));
+	}
+
+	@Test
+	void noKeyAppearsInLogsOrResponsesWhateverHappens(CapturedOutput output) {
+		GatewayClient client = new GatewayClient(port);
+		List<GatewayClient.Answer> answers = new ArrayList<>();
+		answers.add(client.post("/v1/chat/completions", Map.of("Authorization", "Bearer sk-acme"), CHAT));
+		answers.add(client.post("/v1/chat/completions", Map.of("Authorization", "Bearer " + WRONG_KEY), CHAT));
+		answers.add(client.post("/v1/chat/completions", Map.of("api-key", WRONG_KEY), CHAT));
+		answers.add(client.post("/v1/chat/completions",
+				Map.of("Authorization", "Bearer sk-acme", MockOpenAiServer.FAULT_HEADER, "status=500"), CHAT));
+		answers.add(client.post("/v1/chat/completions",
+				Map.of("Authorization", "Bearer sk-acme", MockOpenAiServer.FAULT_HEADER, "status=429"), CHAT));
+		answers.add(client.post("/v1/chat/completions", Map.of("Authorization", "Bearer sk-acme"), "{not json"));
+		answers.add(client.post("/v1/chat/completions", Map.of("Authorization", "Bearer sk-acme"),
+				"{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
+
+		assertThat(answers).extracting(GatewayClient.Answer::status).contains(200, 401, 400);
+		assertThat(backend.requests()).extracting(RecordedRequest::headers)
+			.allSatisfy(headers -> assertThat(headers.get("api-key")).isEqualTo(BACKEND_KEY));
+		for (GatewayClient.Answer answer : answers) {
+			String visible = answer.headers().toString() + answer.body();
+			assertThat(visible).doesNotContain(BACKEND_KEY).doesNotContain(WRONG_KEY).doesNotContain("sk-acme");
+		}
+		assertThat(output.getAll()).doesNotContain(BACKEND_KEY).doesNotContain(WRONG_KEY).doesNotContain("sk-acme");
+	}
+
+}
