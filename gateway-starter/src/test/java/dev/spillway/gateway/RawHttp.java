@@ -25,9 +25,9 @@ public final class RawHttp {
 		try (Socket socket = new Socket("127.0.0.1", port)) {
 			socket.setSoTimeout(30_000);
 			OutputStream out = socket.getOutputStream();
-			out.write(head.getBytes(StandardCharsets.ISO_8859_1));
-			out.write(("\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
 			try {
+				out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+				out.write(("\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
 				out.write(body);
 				out.flush();
 			}

@@ -112,12 +112,22 @@ final class LoadGenerator implements AutoCloseable {
 	/** Non-streaming requests at a fixed rate, whatever the answers' pace (latency at moderate load). */
 	Samples fixedRate(String baseUrl, int perSecond, Duration duration) {
 		HttpClient client = client(baseUrl);
+		return fixedRate(perSecond, duration, () -> complete(client));
+	}
+
+	/** Fast streams opened at a fixed rate; the samples are times to first event (at moderate load). */
+	Samples fixedRateStreams(String baseUrl, int perSecond, Duration duration) {
+		HttpClient client = client(baseUrl);
+		return fixedRate(perSecond, duration, () -> stream(client, false, null));
+	}
+
+	private Samples fixedRate(int perSecond, Duration duration, java.util.function.Supplier<Mono<Long>> call) {
 		Samples samples = new Samples(MAX_SAMPLES);
 		long count = perSecond * duration.toSeconds();
 		samples.start();
 		Flux.interval(Duration.ofNanos(1_000_000_000L / perSecond))
 			.take(count)
-			.flatMap(tick -> complete(client), 4096)
+			.flatMap(tick -> call.get(), 4096)
 			.doOnNext(latency -> record(samples, latency))
 			.blockLast();
 		samples.end();

@@ -41,15 +41,22 @@ public final class SideBySide {
 			"spillway-semantic", List.of("--spillway.cache.semantic=true"),
 			"spillway-nocache", List.of("--spillway.cache.enabled=false"),
 			"spillway-nolog", List.of("--logging.level.dev.spillway.gateway.request=WARN"),
+			// A tier with no limit for the model asked for: admissions make no Redis call.
+			"spillway-nolimits", List.of("--spillway.limits.tiers.open.models.unused.requests-per-minute=1",
+					"--spillway.tenants.demo.tier=open"),
 			"spillway-noredisobs", List.of("--management.observations.enable.lettuce=false",
 					"--management.metrics.enable.lettuce=false"));
 
 	private static final List<String> GATEWAY_FLAGS = List.of("-Xms256m", "-Xmx1g", "-XX:+UseG1GC");
 
 	record Round(String target, int round, double throughput, double p50, double p99, long errors, double cpuPerRequest,
-			double moderateP50, double moderateP99, long moderateErrors, double ttftP50, double ttftP99,
+			double moderateP50, double moderateP99, long moderateErrors, double moderateTtftP50, double moderateTtftP99,
+			double ttftP50, double ttftP99,
 			double streamsPerSecond, long streamErrors, Map<String, Double> redisPerRequest) {
 	}
+
+	/** Streams opened per second in the moderate-load phase (each lasts about 100 ms). */
+	private static final int MODERATE_STREAMS_PER_SECOND = 20;
 
 	record OpenStreams(String target, int streams, double idleRssMib, double idleHeapMib, double rssMib,
 			double heapMib, long errors, double ttftP50) {
@@ -122,7 +129,9 @@ public final class SideBySide {
 					launch.addAll(List.of("-jar", sampleJar.toString(),
 							"--spring.config.additional-location=optional:file:benchmarks/spillway-bench.yml",
 							"--bench.backend-url=" + backendUrl, "--spring.data.redis.url=" + redisUrl,
-							"--spillway.cache.semantic=false", "--management.server.port=0"));
+							"--spillway.cache.semantic=false", "--management.server.port=0",
+							// Each Spillway process is its own deployment: none hears the others' cache announcements.
+							"--spillway.shared-state.key-prefix=" + target));
 					launch.addAll(VARIANTS.getOrDefault(target, List.of()));
 				}
 				launch.add("--server.port=" + port);
@@ -148,7 +157,7 @@ public final class SideBySide {
 			}
 			for (int streams : openStreams) {
 				for (String target : targets) {
-					if (target.equals("direct") || target.equals("spillway-semantic")) {
+					if (!target.equals("plain") && !target.equals("spillway")) {
 						continue;
 					}
 					memory.add(openStreams(load, processes.get(target), target, streams));
@@ -182,10 +191,13 @@ public final class SideBySide {
 		Map<String, Double> redisPerRequest = commandsPerRequest(redis.sync().info("commandstats"),
 				throughput.count() + throughput.errors());
 		Samples moderate = phases.contains("moderate") ? load.fixedRate(url, rate, phase) : new Samples(0);
+		Samples moderateStreams = phases.contains("moderate") ? load.fixedRateStreams(url, MODERATE_STREAMS_PER_SECOND, phase)
+				: new Samples(0);
 		Samples streams = phases.contains("streams") ? load.streams(url, streamConcurrency, phase) : new Samples(0);
 		return new Round(target, round, throughput.perSecond(), throughput.millis(0.5), throughput.millis(0.99),
 				throughput.errors(), gateway == null ? 0 : (double) cpu / throughput.count(), moderate.millis(0.5),
-				moderate.millis(0.99), moderate.errors(), streams.millis(0.5), streams.millis(0.99),
+				moderate.millis(0.99), moderate.errors() + moderateStreams.errors(), moderateStreams.millis(0.5),
+				moderateStreams.millis(0.99), streams.millis(0.5), streams.millis(0.99),
 				streams.perSecond(), streams.errors(), target.startsWith("spillway") ? redisPerRequest : Map.of());
 	}
 
@@ -227,20 +239,24 @@ public final class SideBySide {
 		StringBuilder out = new StringBuilder();
 		out.append("## Side-by-side run\n\n").append(machine()).append("\nSettings: ").append(settings).append("\n\n");
 		out.append("| target | throughput (req/s) | p50 / p99 at full load (ms) | CPU per request (ms) "
-				+ "| p50 / p99 at moderate load (ms) | TTFT p50 / p99 (ms) | errors |\n");
-		out.append("|---|---|---|---|---|---|---|\n");
+				+ "| p50 / p99 at moderate load (ms) | TTFT p50 / p99, moderate (ms) | TTFT p50 / p99, 16 streams (ms) "
+				+ "| errors |\n");
+		out.append("|---|---|---|---|---|---|---|---|\n");
 		List<String> targets = rounds.stream().map(Round::target).distinct().toList();
 		for (String target : targets) {
 			List<Round> of = rounds.stream().filter(r -> r.target().equals(target)).toList();
-			out.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f / %.2f | %.3f | %.2f / %.2f | %.2f / %.2f | %d |\n",
-					target, median(of, Round::throughput), median(of, Round::p50), median(of, Round::p99),
+			out.append(String.format(Locale.ROOT,
+					"| %s | %.0f | %.2f / %.2f | %.3f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %d |\n", target,
+					median(of, Round::throughput), median(of, Round::p50), median(of, Round::p99),
 					median(of, Round::cpuPerRequest), median(of, Round::moderateP50), median(of, Round::moderateP99),
+					median(of, Round::moderateTtftP50), median(of, Round::moderateTtftP99),
 					median(of, Round::ttftP50), median(of, Round::ttftP99),
 					of.stream().mapToLong(r -> r.errors() + r.moderateErrors() + r.streamErrors()).sum()));
 		}
 		out.append("\nAgainst plain Spring Cloud Gateway, per round (same round, back to back), then the median:\n\n");
 		out.append("| target | throughput ratio | added p99, moderate load (ms) | added p50, moderate load (ms) "
-				+ "| added TTFT p50 (ms) | CPU per request ratio |\n|---|---|---|---|---|---|\n");
+				+ "| added TTFT p50, moderate (ms) | added TTFT p50, 16 streams (ms) | CPU per request ratio |\n"
+				+ "|---|---|---|---|---|---|---|\n");
 		for (String target : targets) {
 			if (target.equals("plain")) {
 				continue;
@@ -255,14 +271,15 @@ public final class SideBySide {
 					.findFirst()
 					.ifPresent(plain -> pairs.add(new double[] { round.throughput() / plain.throughput(),
 							round.moderateP99() - plain.moderateP99(), round.moderateP50() - plain.moderateP50(),
-							round.ttftP50() - plain.ttftP50(),
+							round.moderateTtftP50() - plain.moderateTtftP50(), round.ttftP50() - plain.ttftP50(),
 							plain.cpuPerRequest() == 0 ? Double.NaN : round.cpuPerRequest() / plain.cpuPerRequest() }));
 			}
 			if (pairs.isEmpty()) {
 				continue;
 			}
-			out.append(String.format(Locale.ROOT, "| %s | %.3f | %+.2f | %+.2f | %+.2f | %.2f |\n", target,
-					medianOf(pairs, 0), medianOf(pairs, 1), medianOf(pairs, 2), medianOf(pairs, 3), medianOf(pairs, 4)));
+			out.append(String.format(Locale.ROOT, "| %s | %.3f | %+.2f | %+.2f | %+.2f | %+.2f | %.2f |\n", target,
+					medianOf(pairs, 0), medianOf(pairs, 1), medianOf(pairs, 2), medianOf(pairs, 3), medianOf(pairs, 4),
+					medianOf(pairs, 5)));
 		}
 		rounds.stream().filter(r -> r.target().equals("spillway")).reduce((a, b) -> b).ifPresent(last -> {
 			out.append("\nRedis commands per request (Spillway, full-load phase of the last round): ");

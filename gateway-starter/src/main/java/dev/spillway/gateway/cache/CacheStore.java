@@ -7,6 +7,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
@@ -36,6 +37,11 @@ import org.springframework.data.redis.listener.ReactiveRedisMessageListenerConta
  * {@code <prefix>:cache:index} (trimmed to the same bound) and announced on the channel of the same name: a
  * starting instance reads the stream, a running one listens, and each adds what it learns to its own index, so a
  * search never needs Redis and a hit costs one read.
+ * <p>
+ * Every stored key, with or without an embedding, is announced on that channel too, and each instance keeps the
+ * keys it has heard of (a starting one reads them from the age index): an exact lookup asks Redis only for a key
+ * some instance has stored, so a miss costs no round trip. A key stored elsewhere moments ago may not be known
+ * yet (a miss, as if it had not been stored); a key that expired or was evicted is dropped when Redis says so.
  */
 public class CacheStore implements SmartLifecycle {
 
@@ -44,6 +50,9 @@ public class CacheStore implements SmartLifecycle {
 	static final int TRIM_EVERY = 32;
 
 	private final AtomicInteger stores = new AtomicInteger();
+
+	/** Keys some instance has stored, with when they expire (milliseconds); 0 when unknown (loaded from the ages). */
+	private final Map<String, Long> known = new ConcurrentHashMap<>();
 
 	private final ReactiveStringRedisTemplate redis;
 
@@ -87,7 +96,23 @@ public class CacheStore implements SmartLifecycle {
 
 	/** The answer under {@code key}, or empty. */
 	public Mono<CacheEntry> get(String key) {
-		return redis.opsForValue().get(key).map(text -> json.readValue(text, CacheEntry.class));
+		return redis.opsForValue()
+			.get(key)
+			.map(text -> json.readValue(text, CacheEntry.class))
+			.switchIfEmpty(Mono.fromRunnable(() -> known.remove(key)));
+	}
+
+	/** Whether some instance has stored {@code key} and it has not expired, as far as this instance has heard. */
+	public boolean mightHave(String key) {
+		Long expires = known.get(key);
+		if (expires == null) {
+			return false;
+		}
+		if (expires != 0 && expires <= System.currentTimeMillis()) {
+			known.remove(key, expires);
+			return false;
+		}
+		return true;
 	}
 
 	/** The similar questions of the same partition, most similar first. */
@@ -103,6 +128,7 @@ public class CacheStore implements SmartLifecycle {
 	/** Forgets a key the index still knew but Redis no longer has (expired or evicted). */
 	public void forget(String key) {
 		index.remove(key);
+		known.remove(key);
 	}
 
 	/** Stores an answer (and its question's embedding, when given) for {@code ttl}. Returns without waiting. */
@@ -110,6 +136,7 @@ public class CacheStore implements SmartLifecycle {
 		long now = System.currentTimeMillis();
 		long expiresAt = now + ttl.toMillis();
 		String text = json.writeValueAsString(entry);
+		known.put(key, expiresAt);
 		Mono<Void> store = Mono.when(redis.opsForValue().set(key, text, ttl), redis.opsForZSet().add(ages, key, now));
 		if (stores.incrementAndGet() % TRIM_EVERY == 0) {
 			store = store.then(redis.opsForZSet().size(ages))
@@ -122,6 +149,10 @@ public class CacheStore implements SmartLifecycle {
 			store = store.then(redis.opsForStream().add(MapRecord.create(feed, record)))
 				.then(redis.opsForStream().trim(feed, maxEntries, true))
 				.then(redis.convertAndSend(feed, encode(record)))
+				.then();
+		}
+		else {
+			store = store.then(redis.convertAndSend(feed, encode(Map.of("key", key, "expires", Long.toString(expiresAt)))))
 				.then();
 		}
 		store.timeout(timeout.multipliedBy(4))
@@ -160,11 +191,12 @@ public class CacheStore implements SmartLifecycle {
 	}
 
 	private void learn(Map<String, String> record) {
-		if (!embeddingModel.equals(record.get("model"))) {
-			return;
-		}
 		long expires = Long.parseLong(record.get("expires"));
 		if (expires <= System.currentTimeMillis()) {
+			return;
+		}
+		known.put(record.get("key"), expires);
+		if (!embeddingModel.equals(record.get("model")) || record.get("vector") == null) {
 			return;
 		}
 		ByteBuffer bytes = ByteBuffer.wrap(Base64.getDecoder().decode(record.get("vector"))).order(ByteOrder.LITTLE_ENDIAN);
@@ -175,9 +207,13 @@ public class CacheStore implements SmartLifecycle {
 		index.add(record.get("key"), record.get("partition"), record.get("question"), vector, expires);
 	}
 
-	/** Reads the whole feed (bounded by the entry limit), page by page. */
+	/** Reads the whole feed (bounded by the entry limit), page by page, and the keys of the age index. */
 	Mono<Void> load() {
-		return loadFrom("-").then(Mono.fromRunnable(index::refresh));
+		Mono<Void> keys = redis.opsForZSet()
+			.range(ages, Range.unbounded())
+			.doOnNext(key -> known.putIfAbsent(key, 0L))
+			.then();
+		return keys.then(loadFrom("-")).then(Mono.fromRunnable(index::refresh));
 	}
 
 	private Mono<Void> loadFrom(String after) {

@@ -12,7 +12,8 @@ import io.micrometer.core.instrument.Timer;
 import reactor.core.publisher.Mono;
 
 /**
- * Looks answers up and stores them. A lookup reads the exact key first (one Redis read); only on a miss, and only
+ * Looks answers up and stores them. A lookup reads the exact key first (one Redis read, made only when some instance
+ * is known to have stored the key: see {@link CacheStore}); only on a miss, and only
  * when semantic lookups are on, it embeds the question, searches this instance's index within the question's
  * partition, applies the similarity threshold and the {@link QuestionCheck}, and reads the best candidate (one more
  * read). Any failure or timeout is a miss: the request goes upstream.
@@ -55,8 +56,8 @@ public class ResponseCache {
 		String exactKey = store.key(scope, keys.exact());
 		Mono<Lookup> semantic = settings.semantic() && embeddings != null && !keys.question().isBlank()
 				? semantic(settings, scope, keys) : Mono.just(Lookup.miss(null));
-		return store.get(exactKey)
-			.map(entry -> new Lookup(Lookup.Outcome.HIT, entry, 1.0, null))
+		Mono<CacheEntry> exact = store.mightHave(exactKey) ? store.get(exactKey) : Mono.empty();
+		return exact.map(entry -> new Lookup(Lookup.Outcome.HIT, entry, 1.0, null))
 			.switchIfEmpty(Mono.defer(() -> semantic))
 			.timeout(timeout)
 			.onErrorResume(failure -> Mono.just(Lookup.miss(null)))

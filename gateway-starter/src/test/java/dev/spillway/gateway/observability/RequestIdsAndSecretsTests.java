@@ -31,12 +31,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "logging.level.dev.spillway=DEBUG", "spillway.limits.tiers.standard.requests-per-minute=1000",
-				"spillway.tenants.acme.tier=standard" })
+				"spillway.tenants.acme.tier=standard", "spillway.limits.tiers.tiny.requests-per-minute=1",
+				"spillway.tenants.tiny.keys=" + RequestIdsAndSecretsTests.TINY_KEY, "spillway.tenants.tiny.tier=tiny" })
 class RequestIdsAndSecretsTests {
 
 	static final String BACKEND_KEY = "backend-key-7f3a9c55e1";
 
 	static final String WRONG_KEY = "sk-wrong-secret-9d8e7f";
+
+	static final String TINY_KEY = "sk-tiny-secret-4b2a1d";
 
 	static final MockOpenAiServer backend = MockOpenAiServer.start(MockDeployment.unlimited("gpt-4o"));
 
@@ -64,7 +67,7 @@ class RequestIdsAndSecretsTests {
 				Map.of("Authorization", "Bearer sk-acme", "x-request-id", "client-id-42"), CHAT);
 
 		assertThat(answer.status()).isEqualTo(200);
-		assertThat(answer.headers().getFirst("x-request-id")).isEqualTo("client-id-42");
+		assertThat(answer.headers().get("x-request-id")).isEqualTo("client-id-42");
 		assertThat(backend.requests()).extracting(r -> r.header("x-request-id")).containsExactly("client-id-42");
 		assertThat(output.getOut()).contains("request_id=client-id-42 tenant=acme");
 	}
@@ -79,11 +82,11 @@ class RequestIdsAndSecretsTests {
 
 		for (GatewayClient.Answer answer : List.of(none, unusable)) {
 			assertThat(answer.status()).isEqualTo(200);
-			assertThat(answer.headers().getFirst("x-request-id")).matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-			assertThat(output.getOut()).contains("request_id=" + answer.headers().getFirst("x-request-id"));
+			assertThat(answer.headers().get("x-request-id")).matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+			assertThat(output.getOut()).contains("request_id=" + answer.headers().get("x-request-id"));
 		}
 		assertThat(backend.requests()).extracting(r -> r.header("x-request-id"))
-			.containsExactly(none.headers().getFirst("x-request-id"), unusable.headers().getFirst("x-request-id"));
+			.containsExactly(none.headers().get("x-request-id"), unusable.headers().get("x-request-id"));
 	}
 
 	@Test
@@ -95,20 +98,22 @@ class RequestIdsAndSecretsTests {
 		answers.add(client.post("/v1/chat/completions", Map.of("api-key", WRONG_KEY), CHAT));
 		answers.add(client.post("/v1/chat/completions",
 				Map.of("Authorization", "Bearer sk-acme", MockOpenAiServer.FAULT_HEADER, "status=500"), CHAT));
-		answers.add(client.post("/v1/chat/completions",
-				Map.of("Authorization", "Bearer sk-acme", MockOpenAiServer.FAULT_HEADER, "status=429"), CHAT));
+		answers.add(client.post("/v1/chat/completions", Map.of("Authorization", "Bearer " + TINY_KEY), CHAT));
+		answers.add(client.post("/v1/chat/completions", Map.of("Authorization", "Bearer " + TINY_KEY), CHAT));
 		answers.add(client.post("/v1/chat/completions", Map.of("Authorization", "Bearer sk-acme"), "{not json"));
 		answers.add(client.post("/v1/chat/completions", Map.of("Authorization", "Bearer sk-acme"),
 				"{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
 
-		assertThat(answers).extracting(GatewayClient.Answer::status).contains(200, 401, 400);
+		assertThat(answers).extracting(GatewayClient.Answer::status).contains(200, 401, 400, 429, 500);
 		assertThat(backend.requests()).extracting(RecordedRequest::headers)
 			.allSatisfy(headers -> assertThat(headers.get("api-key")).isEqualTo(BACKEND_KEY));
 		for (GatewayClient.Answer answer : answers) {
 			String visible = answer.headers().toString() + answer.body();
-			assertThat(visible).doesNotContain(BACKEND_KEY).doesNotContain(WRONG_KEY).doesNotContain("sk-acme");
+			assertThat(visible).doesNotContain(BACKEND_KEY).doesNotContain(WRONG_KEY).doesNotContain("sk-acme")
+				.doesNotContain(TINY_KEY);
 		}
-		assertThat(output.getAll()).doesNotContain(BACKEND_KEY).doesNotContain(WRONG_KEY).doesNotContain("sk-acme");
+		assertThat(output.getAll()).doesNotContain(BACKEND_KEY).doesNotContain(WRONG_KEY).doesNotContain("sk-acme")
+			.doesNotContain(TINY_KEY);
 	}
 
 }

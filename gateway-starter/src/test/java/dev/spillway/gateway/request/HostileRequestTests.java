@@ -150,8 +150,9 @@ class HostileRequestTests {
 	void oversizedHeadersAreRefusedByTheServerNotAnsweredWithA5xx(@ForAll @IntRange(min = 9_000, max = 100_000) int size) {
 		RawHttp.Response response = post(GOOD.getBytes(StandardCharsets.UTF_8),
 				"Authorization: Bearer sk-acme\r\nx-padding: " + "p".repeat(size));
-		// Netty refuses the request line and headers before Spring sees them: status only, no body.
-		assertThat(response.status()).isIn(400, 431);
+		// Netty refuses the request line and headers before Spring sees them: a status without a body, or, when the
+		// client is still sending headers it will not read, a closed connection (0).
+		assertThat(response.status()).isIn(0, 400, 431);
 	}
 
 	@Property(tries = 200)
