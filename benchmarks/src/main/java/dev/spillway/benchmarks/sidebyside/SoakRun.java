@@ -74,7 +74,8 @@ public final class SoakRun {
 						"--spillway.limits.tiers.standard.requests-per-minute=1000000",
 						"--logging.level.dev.spillway.gateway.request=WARN"));
 		ConnectionProvider connections = ConnectionProvider.builder("soak").maxConnections(2000)
-			.pendingAcquireMaxCount(-1).build();
+			.maxIdleTime(Duration.ofSeconds(30)).evictInBackground(Duration.ofSeconds(10)).pendingAcquireMaxCount(-1)
+			.build();
 		HttpClient client = HttpClient.create(connections).baseUrl(gateway.baseUrl())
 			.responseTimeout(Duration.ofSeconds(60))
 			.headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer sk-spillway-demo")
@@ -117,6 +118,11 @@ public final class SoakRun {
 					new java.util.TreeMap<>(outcomes));
 			samples.add(last);
 			log(last);
+			String backends = String.format(Locale.ROOT, "last 10,000 backend requests: PTU %d, pay-as-you-go %d (the PTU's budget of "
+					+ "30,000 tokens a minute throttles it; the gateway spills to pay-as-you-go)",
+					deployments.requestCount("gpt-4o-ptu"), deployments.requestCount("gpt-4o-paygo"));
+			samples.add(backends);
+			log(backends);
 		}
 		finally {
 			connections.dispose();
