@@ -23,6 +23,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Request ids travel client → gateway → backend → client and into the request log; secrets (backend keys, tenant
@@ -69,7 +70,8 @@ class RequestIdsAndSecretsTests {
 		assertThat(answer.status()).isEqualTo(200);
 		assertThat(answer.headers().get("x-request-id")).isEqualTo("client-id-42");
 		assertThat(backend.requests()).extracting(r -> r.header("x-request-id")).containsExactly("client-id-42");
-		assertThat(output.getOut()).contains("request_id=client-id-42 tenant=acme");
+		// The log line is written when the response has ended, which may be just after the client has it.
+		await().untilAsserted(() -> assertThat(output.getOut()).contains("request_id=client-id-42 tenant=acme"));
 	}
 
 	@Test
@@ -83,7 +85,8 @@ class RequestIdsAndSecretsTests {
 		for (GatewayClient.Answer answer : List.of(none, unusable)) {
 			assertThat(answer.status()).isEqualTo(200);
 			assertThat(answer.headers().get("x-request-id")).matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-			assertThat(output.getOut()).contains("request_id=" + answer.headers().get("x-request-id"));
+			await().untilAsserted(
+					() -> assertThat(output.getOut()).contains("request_id=" + answer.headers().get("x-request-id")));
 		}
 		assertThat(backend.requests()).extracting(r -> r.header("x-request-id"))
 			.containsExactly(none.headers().get("x-request-id"), unusable.headers().get("x-request-id"));
@@ -112,6 +115,8 @@ class RequestIdsAndSecretsTests {
 			assertThat(visible).doesNotContain(BACKEND_KEY).doesNotContain(WRONG_KEY).doesNotContain("sk-acme")
 				.doesNotContain(TINY_KEY);
 		}
+		String lastId = answers.get(answers.size() - 1).headers().get("x-request-id");
+		await().untilAsserted(() -> assertThat(output.getOut()).contains("request_id=" + lastId));
 		assertThat(output.getAll()).doesNotContain(BACKEND_KEY).doesNotContain(WRONG_KEY).doesNotContain("sk-acme")
 			.doesNotContain(TINY_KEY);
 	}
