@@ -54,17 +54,26 @@ public class ResponseCache {
 	public Mono<Lookup> lookup(CacheSettings settings, String scope, CacheKeys keys, Duration timeout) {
 		long start = System.nanoTime();
 		String exactKey = store.key(scope, keys.exact());
-		Mono<Lookup> semantic = settings.semantic() && embeddings != null && !keys.question().isBlank()
-				? semantic(settings, scope, keys) : Mono.just(Lookup.miss(null));
-		Mono<CacheEntry> exact = store.mightHave(exactKey) ? store.get(exactKey) : Mono.empty();
+		boolean exactKnown = store.mightHave(exactKey);
+		boolean searchable = settings.semantic() && embeddings != null && !keys.question().isBlank();
+		if (!exactKnown && !searchable) {
+			// Nothing to wait for: answer at once, without arming a timeout timer for every request.
+			Lookup miss = Lookup.miss(null);
+			recorded(miss, start);
+			return Mono.just(miss);
+		}
+		Mono<Lookup> semantic = searchable ? semantic(settings, scope, keys) : Mono.just(Lookup.miss(null));
+		Mono<CacheEntry> exact = exactKnown ? store.get(exactKey) : Mono.empty();
 		return exact.map(entry -> new Lookup(Lookup.Outcome.HIT, entry, 1.0, null))
 			.switchIfEmpty(Mono.defer(() -> semantic))
 			.timeout(timeout)
 			.onErrorResume(failure -> Mono.just(Lookup.miss(null)))
-			.doOnNext(result -> {
-				lookups.get(result.outcome()).increment();
-				lookupTimes.get(result.outcome()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-			});
+			.doOnNext(result -> recorded(result, start));
+	}
+
+	private void recorded(Lookup result, long start) {
+		lookups.get(result.outcome()).increment();
+		lookupTimes.get(result.outcome()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
 	}
 
 	private Mono<Lookup> semantic(CacheSettings settings, String scope, CacheKeys keys) {
