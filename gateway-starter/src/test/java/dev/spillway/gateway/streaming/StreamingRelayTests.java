@@ -29,6 +29,9 @@ import static org.awaitility.Awaitility.await;
 		properties = "spillway.streaming.idle-timeout=700ms")
 class StreamingRelayTests {
 
+	@org.springframework.beans.factory.annotation.Autowired
+	io.micrometer.core.instrument.MeterRegistry meters;
+
 	static final MockOpenAiServer backend = MockOpenAiServer.start(MockDeployment.unlimited("gpt-4o")
 		.withInterTokenDelay(Duration.ofMillis(200))
 		.withCompletionTokens(5));
@@ -129,6 +132,9 @@ class StreamingRelayTests {
 
 		await().atMost(Duration.ofSeconds(2)).until(() -> backend.cancelledStreams() == 1);
 		assertThat(backend.openStreams()).isZero();
+		await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(
+				meters.find("spillway.requests").tag("tenant", "acme").tag("outcome", "cancelled").counter())
+			.isNotNull());
 	}
 
 	@Test
