@@ -1,7 +1,5 @@
 package dev.spillway.benchmarks;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.UUID;
@@ -47,8 +45,8 @@ public final class AdmissionLatency {
 			port = uri.getPort() < 0 ? 6379 : uri.getPort();
 		}
 		else {
-			port = freePort();
-			embedded = RedisServer.newRedisServer().bind(host).port(port).setting("save \"\"").build();
+			port = Loopback.freePort();
+			embedded = Loopback.redis(port);
 			embedded.start();
 		}
 		LettuceConnectionFactory factory = new LettuceConnectionFactory(new RedisStandaloneConfiguration(host, port));
@@ -133,12 +131,6 @@ public final class AdmissionLatency {
 		long[] sorted = nanos.clone();
 		Arrays.sort(sorted);
 		return sorted[Math.min(sorted.length - 1, sorted.length * percentile / 100)];
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
 	}
 
 }

@@ -3,6 +3,8 @@ package dev.spillway.gateway;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 
 import io.lettuce.core.RedisClient;
@@ -92,7 +94,21 @@ public final class TestRedis {
 		return RedisClient.create(url).connect();
 	}
 
-	private static int freePort() {
+	/** Calls per command since the last reset, from {@code INFO commandstats} (calls inside scripts included). */
+	public static Map<String, Long> commandCalls(String commandStats) {
+		Map<String, Long> calls = new HashMap<>();
+		for (String line : commandStats.split("\r?\n")) {
+			if (line.startsWith("cmdstat_")) {
+				int start = line.indexOf("calls=") + "calls=".length();
+				calls.put(line.substring("cmdstat_".length(), line.indexOf(':')),
+						Long.parseLong(line.substring(start, line.indexOf(',', start))));
+			}
+		}
+		return calls;
+	}
+
+	/** A loopback port nothing listens on right now. */
+	public static int freePort() {
 		try (ServerSocket socket = new ServerSocket(0)) {
 			return socket.getLocalPort();
 		}

@@ -1,8 +1,6 @@
 package dev.spillway.benchmarks.sidebyside;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +16,8 @@ import java.util.function.ToDoubleFunction;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import redis.embedded.RedisServer;
+
+import dev.spillway.benchmarks.Loopback;
 
 /**
  * The side-by-side benchmark (issue #7): one run that starts a fast backend, a plain Spring Cloud Gateway and the
@@ -91,9 +91,8 @@ public final class SideBySide {
 		String redisUrl = System.getenv("REDIS_URL");
 		RedisServer embeddedRedis = null;
 		if (redisUrl == null) {
-			int redisPort = freePort();
-			embeddedRedis = RedisServer.newRedisServer().bind("127.0.0.1").port(redisPort)
-				.setting("save \"\"").setting("appendonly no").build();
+			int redisPort = Loopback.freePort();
+			embeddedRedis = Loopback.redis(redisPort);
 			embeddedRedis.start();
 			redisUrl = "redis://127.0.0.1:" + redisPort;
 		}
@@ -101,7 +100,7 @@ public final class SideBySide {
 		StatefulRedisConnection<String, String> redis = redisClient.connect();
 		redis.sync().flushall();
 
-		int backendPort = freePort();
+		int backendPort = Loopback.freePort();
 		String backendUrl = "http://127.0.0.1:" + backendPort;
 		Map<String, BenchProcess> processes = new LinkedHashMap<>();
 		List<Round> results = new ArrayList<>();
@@ -115,7 +114,7 @@ public final class SideBySide {
 				if (target.equals("direct")) {
 					continue;
 				}
-				int port = freePort();
+				int port = Loopback.freePort();
 				List<String> flags = new ArrayList<>(GATEWAY_FLAGS);
 				List<String> launch = new ArrayList<>();
 				if (target.equals("plain")) {
@@ -348,15 +347,6 @@ public final class SideBySide {
 			settings.put(arg.substring(0, equals), arg.substring(equals + 1));
 		}
 		return settings;
-	}
-
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
 	}
 
 	private static void log(String line) {

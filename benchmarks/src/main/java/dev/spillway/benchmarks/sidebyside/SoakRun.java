@@ -25,6 +25,7 @@ import redis.embedded.RedisServer;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.spillway.benchmarks.Loopback;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
@@ -56,13 +57,13 @@ public final class SoakRun {
 
 	private void run(Duration duration, int rate) throws Exception {
 		Files.createDirectories(OUT);
-		int redisPort = freePort();
-		RedisServer redis = redis(redisPort);
+		int redisPort = Loopback.freePort();
+		RedisServer redis = Loopback.redis(redisPort);
 		redis.start();
 		MockOpenAiServer deployments = MockOpenAiServer.start("127.0.0.1", 0,
 				List.of(MockDeployment.unlimited("gpt-4o-ptu").withTokensPerMinute(30_000),
 						MockDeployment.unlimited("gpt-4o-paygo").withTokensPerMinute(150_000)));
-		int port = freePort();
+		int port = Loopback.freePort();
 		BenchProcess gateway = BenchProcess.start("soak-gateway", port, OUT.resolve("gateway.log"),
 				List.of("-Xms256m", "-Xmx1g"),
 				List.of("-jar", Path.of("sample-gateway", "target", "spillway-sample-gateway.jar").toString(),
@@ -98,7 +99,7 @@ public final class SoakRun {
 					log("stopping Redis for 15 s");
 					redis.stop();
 					LoadGenerator.sleep(15_000);
-					redis = redis(redisPort);
+					redis = Loopback.redis(redisPort);
 					redis.start();
 					redisRestarted = true;
 					log("Redis is back");
@@ -189,17 +190,6 @@ public final class SoakRun {
 		}
 		catch (IOException ex) {
 			return -1;
-		}
-	}
-
-	private static RedisServer redis(int port) throws IOException {
-		return RedisServer.newRedisServer().bind("127.0.0.1").port(port).setting("save \"\"")
-			.setting("appendonly no").build();
-	}
-
-	private static int freePort() throws IOException {
-		try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-			return socket.getLocalPort();
 		}
 	}
 

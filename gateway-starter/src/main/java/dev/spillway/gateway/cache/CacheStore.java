@@ -7,6 +7,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -50,6 +51,9 @@ public class CacheStore implements SmartLifecycle {
 	static final int TRIM_EVERY = 32;
 
 	private final AtomicInteger stores = new AtomicInteger();
+
+	/** Starts each announcement this instance makes, so it can skip its own when they come back on the channel. */
+	private final String origin = UUID.randomUUID() + "\n";
 
 	/** Keys some instance has stored, with when they expire (milliseconds); 0 when unknown (loaded from the ages). */
 	private final Map<String, Long> known = new ConcurrentHashMap<>();
@@ -176,14 +180,19 @@ public class CacheStore implements SmartLifecycle {
 		return record;
 	}
 
+	/** An announcement: this instance's origin line, then the record as JSON. */
 	private String encode(Map<String, String> record) {
-		return json.writeValueAsString(record);
+		return origin + json.writeValueAsString(record);
 	}
 
 	@SuppressWarnings("unchecked")
 	private void learn(String message) {
+		if (message.startsWith(origin)) {
+			// This instance's own store: put() has already added it locally.
+			return;
+		}
 		try {
-			learn((Map<String, String>) json.readValue(message, Map.class));
+			learn((Map<String, String>) json.readValue(message.substring(message.indexOf('\n') + 1), Map.class));
 		}
 		catch (RuntimeException ex) {
 			log.debug("Ignoring a malformed cache index record: {}", ex.toString());

@@ -63,9 +63,4 @@ class KnownStateProxyManager extends LettuceBasedProxyManager<String> {
 		super.removeProxy(key);
 	}
 
-	/** How many buckets' states are remembered (for tests). */
-	int remembered() {
-		return lastWritten.size();
-	}
-
 }

@@ -32,7 +32,7 @@ public class RequestLog {
 		long firstToken = llm.usage() == null ? 0 : llm.usage().firstTokenNanos();
 		log.info("request_id={} tenant={} pool={} backend={} model={} stream={} status={} outcome={} attempts={} "
 				+ "ttft_ms={} total_ms={} prompt_tokens={} completion_tokens={}",
-				llm.requestId() != null ? llm.requestId() : exchange.getRequest().getId(), llm.tenant(), llm.pool(), llm.backend(),
+				llm.requestId(), llm.tenant(), llm.pool(), llm.backend(),
 				request == null ? null : request.model(), request != null && request.stream(),
 				status == null ? 0 : status.value(), llm.upstreamFailed() ? "upstream_failed" : outcome(signal), llm.attempts(),
 				firstToken == 0 ? -1 : (firstToken - llm.startNanos()) / 1_000_000,

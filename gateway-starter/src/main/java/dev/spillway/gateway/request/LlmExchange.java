@@ -55,10 +55,6 @@ public final class LlmExchange {
 
 	private final String requestId;
 
-	public LlmExchange(String pool) {
-		this(pool, null);
-	}
-
 	public LlmExchange(String pool, String requestId) {
 		this.pool = pool;
 		this.requestId = requestId;

@@ -3,7 +3,6 @@ package dev.spillway.gateway.lifecycle;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,8 +45,8 @@ class InstanceStopTests {
 	@Test
 	void aStoppedInstanceDrainsItsStreamsAndTheOtherServesOn() throws Exception {
 		String prefix = "stop-" + System.nanoTime();
-		int portA = freePort();
-		int portB = freePort();
+		int portA = TestRedis.freePort();
+		int portB = TestRedis.freePort();
 		Process a = start(portA, prefix);
 		Process b = start(portB, prefix);
 		GatewayClient clientA = new GatewayClient(portA);
@@ -103,12 +102,6 @@ class InstanceStopTests {
 	private Process register(Process process) {
 		instances.add(process);
 		return process;
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
 	}
 
 }

@@ -58,7 +58,7 @@ class AdmissionRoundTripsTests {
 		assertThat(client.post("/v1/chat/completions", Map.of("Authorization", "Bearer sk-acme"), body).status())
 			.isEqualTo(200);
 		try (StatefulRedisConnection<String, String> connection = TestRedis.connect(redis.url())) {
-			Map<String, Long> before = calls(connection.sync().info("commandstats"));
+			Map<String, Long> before = TestRedis.commandCalls(connection.sync().info("commandstats"));
 
 			for (int i = 0; i < 30; i++) {
 				GatewayClient.Answer response = client.post("/v1/chat/completions",
@@ -67,25 +67,13 @@ class AdmissionRoundTripsTests {
 				assertThat(response.headers().get("x-ratelimit-remaining-requests")).isNotNull();
 			}
 
-			Map<String, Long> after = calls(connection.sync().info("commandstats"));
+			Map<String, Long> after = TestRedis.commandCalls(connection.sync().info("commandstats"));
 			long swaps = after.getOrDefault("eval", 0L) + after.getOrDefault("evalsha", 0L)
 					- before.getOrDefault("eval", 0L) - before.getOrDefault("evalsha", 0L);
 			long reads = after.getOrDefault("get", 0L) - before.getOrDefault("get", 0L);
 			assertThat(swaps).as("two buckets admitted per request").isGreaterThanOrEqualTo(60);
 			assertThat(reads).as("GETs, each inside a swap script").isLessThanOrEqualTo(swaps);
 		}
-	}
-
-	private static Map<String, Long> calls(String commandStats) {
-		Map<String, Long> calls = new java.util.HashMap<>();
-		for (String line : commandStats.split("\r?\n")) {
-			if (line.startsWith("cmdstat_")) {
-				int start = line.indexOf("calls=") + "calls=".length();
-				calls.put(line.substring("cmdstat_".length(), line.indexOf(':')),
-						Long.parseLong(line.substring(start, line.indexOf(',', start))));
-			}
-		}
-		return calls;
 	}
 
 }

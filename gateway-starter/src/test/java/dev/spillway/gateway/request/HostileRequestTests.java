@@ -137,12 +137,12 @@ class HostileRequestTests {
 			System.arraycopy(prefix, 0, framed, 0, prefix.length);
 			System.arraycopy(body, 0, framed, prefix.length, body.length);
 			System.arraycopy(suffix, 0, framed, prefix.length + body.length, suffix.length);
+			TRIED.incrementAndGet();
 			response = RawHttp.send(port, head, framed);
 		}
 		else {
 			response = post(body, "Authorization: Bearer sk-acme");
 		}
-		TRIED.incrementAndGet();
 		assertOpenAiError(response, 413);
 	}
 
