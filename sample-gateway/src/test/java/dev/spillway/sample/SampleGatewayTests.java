@@ -1,5 +1,9 @@
 package dev.spillway.sample;
 
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,11 +14,13 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /** The sample as a newcomer meets it: embedded Redis and simulated deployments, the demo key, a streamed answer. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -27,6 +33,9 @@ class SampleGatewayTests {
 
 	@LocalManagementPort
 	int managementPort;
+
+	@Value("${server.address:}")
+	String serverAddress;
 
 	@Test
 	void demoKeyStreamsAChatCompletion() throws Exception {
@@ -79,6 +88,23 @@ class SampleGatewayTests {
 		assertThat(health.body()).contains("\"redis\":{\"details\":{\"version\"");
 		assertThat(prometheus.statusCode()).isEqualTo(200);
 		assertThat(prometheus.body()).contains("jvm_memory_used_bytes");
+	}
+
+	@Test
+	void theEmbeddedDemoListensOnLoopbackOnly() throws Exception {
+		List<InetAddress> others = NetworkInterface.networkInterfaces()
+			.flatMap(NetworkInterface::inetAddresses)
+			.filter(address -> !address.isLoopbackAddress() && !address.isLinkLocalAddress())
+			.toList();
+
+		assertThat(serverAddress).isEqualTo("127.0.0.1");
+		try (Socket loopback = new Socket("127.0.0.1", port)) {
+			assertThat(loopback.isConnected()).isTrue();
+		}
+		for (InetAddress other : others) {
+			assertThatExceptionOfType(ConnectException.class).as(other.toString())
+				.isThrownBy(() -> new Socket(other, port).close());
+		}
 	}
 
 	private HttpResponse<String> post(String path, String body) throws Exception {

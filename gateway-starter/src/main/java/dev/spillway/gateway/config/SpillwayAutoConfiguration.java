@@ -1,5 +1,7 @@
 package dev.spillway.gateway.config;
 
+import java.time.Clock;
+
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,12 +21,14 @@ import dev.spillway.gateway.error.SpillwayErrorWebExceptionHandler;
 import dev.spillway.gateway.idempotency.IdempotencyCompletion;
 import dev.spillway.gateway.idempotency.IdempotencyFilter;
 import dev.spillway.gateway.idempotency.IdempotencyStore;
+import dev.spillway.gateway.jobs.JobCallerFilter;
 import dev.spillway.gateway.jobs.JobEndpoint;
 import dev.spillway.gateway.jobs.JobStore;
 import dev.spillway.gateway.jobs.JobSubmissionFilter;
 import dev.spillway.gateway.jobs.JobToken;
 import dev.spillway.gateway.jobs.JobWorkers;
 import dev.spillway.gateway.limit.LimitFilter;
+import dev.spillway.gateway.limit.LimitRejection;
 import dev.spillway.gateway.limit.LimitPlans;
 import dev.spillway.gateway.limit.TenantLimiter;
 import dev.spillway.gateway.limit.TokenCounter;
@@ -51,6 +55,7 @@ import dev.spillway.gateway.upstream.BackendRequestFilter;
 import dev.spillway.gateway.upstream.BackendRequests;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -160,9 +165,21 @@ public class SpillwayAutoConfiguration {
 						limits.getLocalInstances()));
 	}
 
+	/** The clock limits and jobs read the date from; a bean so tests can fix it. */
 	@Bean
-	LimitFilter spillwayLimitFilter(LimitPlans plans, TenantLimiter limiter, SpillwayProperties properties) {
-		return new LimitFilter(plans, limiter, properties.getLimits().getRedisRetryInterval());
+	@ConditionalOnMissingBean(name = "spillwayClock")
+	Clock spillwayClock() {
+		return Clock.systemUTC();
+	}
+
+	@Bean
+	LimitRejection spillwayLimitRejection(@Qualifier("spillwayClock") Clock clock, SpillwayProperties properties) {
+		return new LimitRejection(clock, properties.getLimits().getRedisRetryInterval());
+	}
+
+	@Bean
+	LimitFilter spillwayLimitFilter(LimitPlans plans, TenantLimiter limiter, LimitRejection rejection) {
+		return new LimitFilter(plans, limiter, rejection);
 	}
 
 	@Bean
@@ -205,8 +222,13 @@ public class SpillwayAutoConfiguration {
 	}
 
 	@Bean
-	TenantAuthenticationFilter spillwayTenantAuthenticationFilter(TenantDirectory directory, JobToken jobToken) {
-		return new TenantAuthenticationFilter(directory, jobToken);
+	JobCallerFilter spillwayJobCallerFilter(JobToken jobToken) {
+		return new JobCallerFilter(jobToken);
+	}
+
+	@Bean
+	TenantAuthenticationFilter spillwayTenantAuthenticationFilter(TenantDirectory directory) {
+		return new TenantAuthenticationFilter(directory);
 	}
 
 	@Bean
@@ -321,28 +343,32 @@ public class SpillwayAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		JobStore spillwayJobStore(ReactiveRedisConnectionFactory redis, SpillwayProperties properties) {
+		JobStore spillwayJobStore(ReactiveRedisConnectionFactory redis, SpillwayProperties properties,
+				@Qualifier("spillwayClock") Clock clock) {
 			return new JobStore(new ReactiveStringRedisTemplate(redis), properties.getSharedState().getKeyPrefix(),
-					properties.getJobs().getResultTtl());
+					properties.getJobs().getResultTtl(), properties.getSharedState().getCommandTimeout(), clock);
 		}
 
 		@Bean
-		JobSubmissionFilter spillwayJobSubmissionFilter(JobStore store, SpillwayProperties properties) {
-			return new JobSubmissionFilter(store, spillwayJson(), properties.getJobs().getMaxQueuedPerTenant());
+		JobSubmissionFilter spillwayJobSubmissionFilter(JobStore store, LimitPlans plans, TenantLimiter limiter,
+				LimitRejection rejection, SpillwayProperties properties, @Qualifier("spillwayClock") Clock clock) {
+			return new JobSubmissionFilter(store, spillwayJson(), plans, limiter, rejection, properties.getJobs(), clock);
 		}
 
 		@Bean
 		JobWorkers spillwayJobWorkers(JobStore store, JobToken token, ObjectProvider<WebClient.Builder> webClient,
-				SpillwayProperties properties) {
-			SpillwayProperties.Jobs jobs = properties.getJobs();
-			return new JobWorkers(store, token, webClient.getIfAvailable(WebClient::builder), jobs.getWorkers(),
-					jobs.getPollInterval(), jobs.getReclaimAfter());
+				SpillwayProperties properties, @Qualifier("spillwayClock") Clock clock) {
+			return new JobWorkers(store, token, webClient.getIfAvailable(WebClient::builder), properties.getJobs(),
+					spillwayJson(), clock);
 		}
 
 		@Bean
-		RouterFunction<ServerResponse> spillwayJobRoutes(JobStore store, TenantDirectory tenants) {
+		@ConditionalOnProperty(prefix = "spillway.jobs", name = "status-enabled", matchIfMissing = true)
+		RouterFunction<ServerResponse> spillwayJobRoutes(JobStore store, TenantDirectory tenants,
+				SpillwayProperties properties) {
 			JobEndpoint endpoint = new JobEndpoint(store, tenants, spillwayJson());
-			return RouterFunctions.route(RequestPredicates.GET(JobSubmissionFilter.JOBS_PATH + "{id}"), endpoint::get);
+			return RouterFunctions.route(RequestPredicates.GET(properties.getJobs().statusPathPrefix() + "{id}"),
+					endpoint::get);
 		}
 
 	}

@@ -1500,6 +1500,66 @@ public class SpillwayProperties {
 		@NotNull
 		private Duration pollInterval = Duration.ofSeconds(1);
 
+		/**
+		 * Largest answer a job keeps as its result; a larger one ends the job as {@code failed} with
+		 * {@code result_too_large} (it is not sent again).
+		 */
+		@NotNull
+		private DataSize maxResultSize = DataSize.ofMegabytes(16);
+
+		/**
+		 * Most bytes one tenant's jobs may keep in Redis at once, queued requests and kept results together; a
+		 * submission beyond it is refused with 429 {@code job_queue_full}, a result beyond it is not kept (the job
+		 * fails with {@code job_storage_full}).
+		 */
+		@NotNull
+		private DataSize maxStoredBytesPerTenant = DataSize.ofMegabytes(64);
+
+		/** Whether {@code GET <status-path>/{id}} serves a job's state and result on the gateway's port. */
+		private boolean statusEnabled = true;
+
+		/** Where a job's state and result are served; the 202's {@code Location} points there. */
+		@NotBlank
+		@Pattern(regexp = "/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]", message = "must be an absolute path without a trailing '/'")
+		private String statusPath = "/spillway/jobs";
+
+		public DataSize getMaxResultSize() {
+			return maxResultSize;
+		}
+
+		public void setMaxResultSize(DataSize maxResultSize) {
+			this.maxResultSize = maxResultSize;
+		}
+
+		public DataSize getMaxStoredBytesPerTenant() {
+			return maxStoredBytesPerTenant;
+		}
+
+		public void setMaxStoredBytesPerTenant(DataSize maxStoredBytesPerTenant) {
+			this.maxStoredBytesPerTenant = maxStoredBytesPerTenant;
+		}
+
+		public boolean isStatusEnabled() {
+			return statusEnabled;
+		}
+
+		public void setStatusEnabled(boolean statusEnabled) {
+			this.statusEnabled = statusEnabled;
+		}
+
+		public String getStatusPath() {
+			return statusPath;
+		}
+
+		public void setStatusPath(String statusPath) {
+			this.statusPath = statusPath;
+		}
+
+		/** The status path with its trailing {@code /}, ready for a job id. */
+		public String statusPathPrefix() {
+			return statusPath + "/";
+		}
+
 		public boolean isEnabled() {
 			return enabled;
 		}

@@ -19,7 +19,8 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
- * {@code GET /spillway/jobs/{id}}: a job's state (queued, running, succeeded, failed) and, when done, its result.
+ * {@code GET /spillway/jobs/{id}} (or {@code spillway.jobs.status-path}): a job's state (queued, running, succeeded,
+ * failed) and, when done, its result, or the reason Spillway could not keep one ({@code error}).
  * Authenticated like every Spillway request; a tenant only ever sees its own jobs (another tenant's id is 404).
  */
 public class JobEndpoint {
@@ -45,7 +46,13 @@ public class JobEndpoint {
 		return store.get(tenant, id)
 			.flatMap(fields -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(view(fields)))
 			.switchIfEmpty(Mono.defer(() -> error(new OpenAiError(HttpStatus.NOT_FOUND, OpenAiError.INVALID_REQUEST,
-					"job_not_found", "No job '" + id + "'.", null))));
+					"job_not_found", "No job '" + id + "'.", null))))
+			.onErrorResume(failure -> ServerResponse.status(HttpStatus.SERVICE_UNAVAILABLE)
+				.contentType(MediaType.APPLICATION_JSON)
+				.header(HttpHeaders.CACHE_CONTROL, "no-store")
+				.header(HttpHeaders.RETRY_AFTER, "1")
+				.bodyValue(ErrorResponses.body(OpenAiError.server(HttpStatus.SERVICE_UNAVAILABLE, "jobs_unavailable",
+						"Jobs cannot be read right now. Please retry."))));
 	}
 
 	private byte[] view(Map<String, String> fields) {
@@ -56,6 +63,11 @@ public class JobEndpoint {
 			.put("created_at", Long.parseLong(fields.getOrDefault("created_at", "0")));
 		if (fields.containsKey("completed_at")) {
 			view.put("completed_at", Long.parseLong(fields.get("completed_at")));
+		}
+		if (fields.containsKey("error_code")) {
+			view.putObject("error")
+				.put("code", fields.get("error_code"))
+				.put("message", fields.getOrDefault("error_message", ""));
 		}
 		if (fields.containsKey("result_status")) {
 			ObjectNode result = view.putObject("result").put("status", Integer.parseInt(fields.get("result_status")));

@@ -6,6 +6,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
@@ -88,23 +90,100 @@ public class TenantLimiter implements DisposableBean {
 
 	/** Takes {@code tokens} and one request from the plan's buckets, if they fit. */
 	public Mono<Admission> admit(LimitPlan plan, long tokens) {
+		return admit(plan, tokens, true);
+	}
+
+	/**
+	 * Takes {@code tokens}, and one request when {@code countRequest}, from the plan's buckets, if they fit. A job
+	 * worker's call does not count a request: its submission did.
+	 */
+	public Mono<Admission> admit(LimitPlan plan, long tokens, boolean countRequest) {
+		BucketConfiguration requests = countRequest ? plan.requests() : null;
+		return limited(plan, manager -> Mono.zip(
+				consume(plan.tokens(), () -> shared(manager, plan.tokensKey(), plan.tokens()), tokens),
+				consume(requests, () -> shared(manager, plan.requestsKey(), plan.requests()), 1))
+			.map(probes -> verdict(plan, tokens, probes.getT1(), probes.getT2(), Where.SHARED)),
+				() -> withoutRedis(plan, tokens, countRequest));
+	}
+
+	/**
+	 * Admits a job submission: takes one request from the plan's request bucket, and refuses it when the daily token
+	 * quota is spent. It takes no tokens: those are charged once, when the job's call runs.
+	 */
+	public Mono<Admission> admitSubmission(LimitPlan plan) {
+		return limited(plan, manager -> Mono.zip(
+				consume(plan.requests(), () -> shared(manager, plan.requestsKey(), plan.requests()), 1),
+				dailyTokensLeft(plan, () -> shared(manager, plan.tokensKey(), plan.tokens()).asVerbose().getAvailableTokens()))
+			.map(probes -> submissionVerdict(plan, probes.getT1(), probes.getT2(), Where.SHARED)),
+				() -> submissionWithoutRedis(plan));
+	}
+
+	private Mono<Admission> limited(LimitPlan plan, Function<AsyncProxyManager<String>, Mono<Admission>> shared,
+			Supplier<Admission> withoutRedis) {
 		if (plan.unlimited()) {
 			return Mono.just(Admission.notEnforced(plan, Verdict.ADMITTED));
 		}
 		if (System.nanoTime() < skipRedisUntilNanos) {
-			return Mono.fromSupplier(() -> withoutRedis(plan, tokens));
+			return Mono.fromSupplier(withoutRedis);
 		}
-		return proxyManager.flatMap(manager -> Mono.zip(
-				consume(plan.tokens(), () -> shared(manager, plan.tokensKey(), plan.tokens()), tokens),
-				consume(plan.requests(), () -> shared(manager, plan.requestsKey(), plan.requests()), 1)))
+		return proxyManager.flatMap(shared)
 			.timeout(timeout)
-			.map(probes -> verdict(plan, tokens, probes.getT1(), probes.getT2(), Where.SHARED))
 			.onErrorResume(failure -> {
 				skipRedisUntilNanos = System.nanoTime() + retryInterval.toNanos();
 				log.warn("Tenant limits could not reach Redis ({}); applying policy {} for {} ms", failure.toString(),
 						policy, retryInterval.toMillis());
-				return Mono.fromSupplier(() -> withoutRedis(plan, tokens));
+				return Mono.fromSupplier(withoutRedis);
 			});
+	}
+
+	private static Mono<Long> dailyTokensLeft(LimitPlan plan,
+			Supplier<CompletableFuture<VerboseResult<Long>>> available) {
+		int daily = plan.tokensPerDayBandwidth();
+		if (plan.tokens() == null || daily < 0) {
+			return Mono.just(Long.MAX_VALUE);
+		}
+		return Mono.fromFuture(available).map(result -> result.getDiagnostics().getAvailableTokensPerEachBandwidth()[daily]);
+	}
+
+	private Admission submissionVerdict(LimitPlan plan, Optional<VerboseResult<ConsumptionProbe>> requestProbe,
+			long dailyTokensLeft, Where where) {
+		boolean requestFits = requestProbe.map(p -> p.getValue().isConsumed()).orElse(true);
+		Verdict verdict = Verdict.ADMITTED;
+		long retryAfter = 0;
+		if (dailyTokensLeft <= 0) {
+			verdict = Verdict.TOKENS_PER_DAY;
+			requestProbe.filter(p -> p.getValue().isConsumed()).ifPresent(p -> giveBack(plan, where, plan.requestsKey(), 1));
+		}
+		else if (!requestFits) {
+			verdict = Verdict.REQUESTS_PER_MINUTE;
+			retryAfter = requestProbe.get().getValue().getNanosToWaitForRefill();
+		}
+		long requestsRemaining = -1;
+		long requestsReset = -1;
+		if (requestProbe.isPresent()) {
+			requestsRemaining = Math.max(0, requestProbe.get().getValue().getRemainingTokens());
+			requestsReset = untilFull(plan.requests().getBandwidths()[0], requestsRemaining);
+		}
+		return new Admission(plan, verdict, 0, where, retryAfter, -1, -1, requestsRemaining, requestsReset);
+	}
+
+	private Admission submissionWithoutRedis(LimitPlan plan) {
+		return switch (policy) {
+			case FAIL_OPEN -> Admission.notEnforced(plan, Verdict.ADMITTED);
+			case FAIL_CLOSED -> Admission.notEnforced(plan, Verdict.LIMITS_UNAVAILABLE);
+			case LOCAL -> {
+				LimitPlan share = localPlans.plan(plan.tenant(), modelOf(plan));
+				Optional<VerboseResult<ConsumptionProbe>> requestProbe = share.requests() == null ? Optional.empty()
+						: Optional.of(local(plan.requestsKey(), share.requests()).asVerbose().tryConsumeAndReturnRemaining(1));
+				int daily = share.tokensPerDayBandwidth();
+				long dailyLeft = share.tokens() == null || daily < 0 ? Long.MAX_VALUE
+						: local(plan.tokensKey(), share.tokens()).asVerbose()
+							.getAvailableTokens()
+							.getDiagnostics()
+							.getAvailableTokensPerEachBandwidth()[daily];
+				yield submissionVerdict(share, requestProbe, dailyLeft, Where.LOCAL);
+			}
+		};
 	}
 
 	/** Charges the difference between the tokens reserved at admission and those really used. */
@@ -155,7 +234,7 @@ public class TenantLimiter implements DisposableBean {
 			.timeout(timeout);
 	}
 
-	private Admission withoutRedis(LimitPlan plan, long tokens) {
+	private Admission withoutRedis(LimitPlan plan, long tokens, boolean countRequest) {
 		return switch (policy) {
 			case FAIL_OPEN -> Admission.notEnforced(plan, Verdict.ADMITTED);
 			case FAIL_CLOSED -> Admission.notEnforced(plan, Verdict.LIMITS_UNAVAILABLE);
@@ -163,7 +242,8 @@ public class TenantLimiter implements DisposableBean {
 				LimitPlan share = localPlans.plan(plan.tenant(), modelOf(plan));
 				Optional<VerboseResult<ConsumptionProbe>> tokenProbe = share.tokens() == null ? Optional.empty()
 						: Optional.of(local(plan.tokensKey(), share.tokens()).asVerbose().tryConsumeAndReturnRemaining(tokens));
-				Optional<VerboseResult<ConsumptionProbe>> requestProbe = share.requests() == null ? Optional.empty()
+				Optional<VerboseResult<ConsumptionProbe>> requestProbe = share.requests() == null || !countRequest
+						? Optional.empty()
 						: Optional.of(local(plan.requestsKey(), share.requests()).asVerbose().tryConsumeAndReturnRemaining(1));
 				yield verdict(share, tokens, tokenProbe, requestProbe, Where.LOCAL);
 			}
@@ -229,7 +309,7 @@ public class TenantLimiter implements DisposableBean {
 	}
 
 	private static Mono<Optional<VerboseResult<ConsumptionProbe>>> consume(BucketConfiguration configuration,
-			java.util.function.Supplier<AsyncBucketProxy> bucket, long amount) {
+			Supplier<AsyncBucketProxy> bucket, long amount) {
 		if (configuration == null) {
 			return Mono.just(Optional.empty());
 		}

@@ -34,7 +34,8 @@ public class RequestLog {
 				+ "ttft_ms={} total_ms={} prompt_tokens={} completion_tokens={}",
 				llm.requestId(), llm.tenant(), llm.pool(), llm.backend(),
 				request == null ? null : request.model(), request != null && request.stream(),
-				status == null ? 0 : status.value(), llm.upstreamFailed() ? "upstream_failed" : outcome(signal), llm.attempts(),
+				status == null ? 0 : status.value(), llm.upstreamFailed() ? "upstream_failed"
+						: llm.acceptedAsJob() ? "queued" : outcome(signal), llm.attempts(),
 				firstToken == 0 ? -1 : (firstToken - llm.startNanos()) / 1_000_000,
 				(end - llm.startNanos()) / 1_000_000, promptTokens, completionTokens);
 	}

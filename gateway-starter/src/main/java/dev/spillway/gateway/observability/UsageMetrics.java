@@ -52,7 +52,7 @@ public class UsageMetrics {
 		LlmRequest request = llm.request();
 		String tenant = llm.tenant() == null ? "anonymous" : llm.tenant();
 		String model = modelTag(request == null ? null : request.model());
-		String outcome = llm.upstreamFailed() ? "upstream_failed" : outcome(status, signal);
+		String outcome = llm.upstreamFailed() ? "upstream_failed" : llm.acceptedAsJob() ? "queued" : outcome(status, signal);
 		meter(new MeterKey("spillway.requests", tenant, model, outcome), () -> Counter.builder("spillway.requests")
 			.description("Requests on Spillway routes by outcome")
 			.tag("tenant", tenant)

@@ -45,6 +45,10 @@ public final class LlmExchange {
 
 	private volatile boolean replayed;
 
+	private volatile boolean acceptedAsJob;
+
+	private volatile String jobId;
+
 	private volatile String tenant;
 
 	private volatile LlmRequest request;
@@ -164,6 +168,26 @@ public final class LlmExchange {
 	/** Marks an answer replayed for an idempotency key: it costs no tokens. */
 	public void markReplayed() {
 		this.replayed = true;
+	}
+
+	/** Marks a request answered with 202 and queued as a job: its tokens are charged when the job runs. */
+	public void markAcceptedAsJob() {
+		this.acceptedAsJob = true;
+	}
+
+	/** Whether the request was queued as a job rather than answered (nothing was used yet). */
+	public boolean acceptedAsJob() {
+		return acceptedAsJob;
+	}
+
+	/** Marks a job worker's call for the job {@code id}: its request was counted when the job was submitted. */
+	public void jobExecution(String id) {
+		this.jobId = id;
+	}
+
+	/** The id of the job this call runs, or {@code null} for a client's own request. */
+	public String jobId() {
+		return jobId;
 	}
 
 	/** Whether the answer came from the cache or an idempotency replay, not from a backend. */

@@ -74,7 +74,7 @@ public class RequestSettlement {
 	}
 
 	private static Used used(LlmExchange llm, HttpStatusCode status) {
-		if (llm.servedFromCache()) {
+		if (llm.servedFromCache() || llm.acceptedAsJob()) {
 			return new Used(0, 0);
 		}
 		UsageCollector usage = llm.usage();

@@ -5,7 +5,7 @@ import reactor.core.publisher.Mono;
 import dev.spillway.gateway.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
-import dev.spillway.gateway.jobs.JobToken;
+import dev.spillway.gateway.jobs.JobCallerFilter;
 import dev.spillway.gateway.request.LlmExchange;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -17,7 +17,8 @@ import org.springframework.web.server.ServerWebExchange;
 /**
  * Authenticates the caller of a Spillway route the way OpenAI and Azure clients present keys:
  * {@code Authorization: Bearer <key>} or {@code api-key: <key>}. A missing or unknown key ends the request
- * with 401. The client's credentials are removed here so they can never reach a backend.
+ * with 401. The client's credentials are removed here so they can never reach a backend. A job worker's call is
+ * recognised earlier by {@link JobCallerFilter} and runs as the job's tenant.
  */
 public class TenantAuthenticationFilter implements GlobalFilter, Ordered {
 
@@ -31,11 +32,8 @@ public class TenantAuthenticationFilter implements GlobalFilter, Ordered {
 
 	private final TenantDirectory directory;
 
-	private final JobToken jobToken;
-
-	public TenantAuthenticationFilter(TenantDirectory directory, JobToken jobToken) {
+	public TenantAuthenticationFilter(TenantDirectory directory) {
 		this.directory = directory;
-		this.jobToken = jobToken;
 	}
 
 	@Override
@@ -45,9 +43,9 @@ public class TenantAuthenticationFilter implements GlobalFilter, Ordered {
 			return chain.filter(exchange);
 		}
 		HttpHeaders headers = exchange.getRequest().getHeaders();
-		String jobTenant = jobToken != null && jobToken.matches(headers.getFirst(JobToken.TOKEN_HEADER))
-				? headers.getFirst(JobToken.TENANT_HEADER) : null;
+		String jobTenant = exchange.getAttribute(JobCallerFilter.TENANT_ATTRIBUTE);
 		if (jobTenant != null && directory.hasTenant(jobTenant)) {
+			llm.jobExecution(exchange.getAttribute(JobCallerFilter.JOB_ATTRIBUTE));
 			return authenticated(exchange, chain, llm, jobTenant);
 		}
 		String key = presentedKey(headers);
@@ -70,8 +68,6 @@ public class TenantAuthenticationFilter implements GlobalFilter, Ordered {
 			.request(r -> r.headers(h -> {
 				h.remove(HttpHeaders.AUTHORIZATION);
 				h.remove(API_KEY_HEADER);
-				h.remove(JobToken.TOKEN_HEADER);
-				h.remove(JobToken.TENANT_HEADER);
 			}))
 			.build();
 		return chain.filter(withoutCredentials);

@@ -1,0 +1,70 @@
+package dev.spillway.gateway.limit;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+
+import reactor.core.publisher.Mono;
+
+import dev.spillway.gateway.error.ErrorResponses;
+import dev.spillway.gateway.error.OpenAiError;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * The answer to a request its tenant's limits refused. Over a per-minute limit: 429 {@code rate_limit_exceeded}
+ * with {@code Retry-After}; over the daily quota: 429 {@code daily_quota_exceeded} with the time until it renews at
+ * midnight UTC (read from the injected clock); limits unavailable under {@code fail-closed}: 503.
+ */
+public class LimitRejection {
+
+	private final Clock clock;
+
+	private final Duration redisRetryInterval;
+
+	public LimitRejection(Clock clock, Duration redisRetryInterval) {
+		this.clock = clock;
+		this.redisRetryInterval = redisRetryInterval;
+	}
+
+	/** Writes the refusal of {@code admission}; {@code requestedTokens} is what the request asked for. */
+	public Mono<Void> write(ServerWebExchange exchange, Admission admission, long requestedTokens) {
+		LimitPlan plan = admission.plan();
+		String tenant = "'" + plan.tenant() + "'";
+		long retryAfterNanos = admission.retryAfterNanos();
+		OpenAiError error = switch (admission.verdict()) {
+			case TOKENS_PER_MINUTE -> new OpenAiError(HttpStatus.TOO_MANY_REQUESTS, "tokens", "rate_limit_exceeded",
+					"Rate limit reached for tenant " + tenant + " on tokens per minute: limit "
+							+ plan.values().getTokensPerMinute() + ", requested " + requestedTokens + "."
+							+ (requestedTokens > plan.values().getTokensPerMinute()
+									? " The request is larger than the limit; lower max_tokens or the prompt."
+									: " Please retry after the time in the Retry-After header."),
+					null);
+			case REQUESTS_PER_MINUTE -> new OpenAiError(HttpStatus.TOO_MANY_REQUESTS, "requests", "rate_limit_exceeded",
+					"Rate limit reached for tenant " + tenant + " on requests per minute: limit "
+							+ plan.values().getRequestsPerMinute() + ". Please retry after the time in the Retry-After header.",
+					null);
+			case TOKENS_PER_DAY -> {
+				retryAfterNanos = Duration.between(clock.instant(),
+						LocalDate.now(clock.withZone(ZoneOffset.UTC)).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant())
+					.toNanos();
+				yield new OpenAiError(HttpStatus.TOO_MANY_REQUESTS, "tokens", "daily_quota_exceeded",
+						"The daily token quota of tenant " + tenant + " (" + plan.values().getTokensPerDay()
+								+ " tokens) is used up; it renews at 00:00 UTC.",
+						null);
+			}
+			default -> {
+				retryAfterNanos = redisRetryInterval.toNanos();
+				yield OpenAiError.server(HttpStatus.SERVICE_UNAVAILABLE, "limits_unavailable",
+						"Tenant limits cannot be checked right now; the request was not sent. Please retry.");
+			}
+		};
+		if (retryAfterNanos > 0 && retryAfterNanos < Duration.ofDays(2).toNanos()) {
+			ErrorResponses.retryAfter(exchange.getResponse().getHeaders(), (retryAfterNanos + 999_999) / 1_000_000);
+		}
+		return ErrorResponses.write(exchange, error);
+	}
+
+}
