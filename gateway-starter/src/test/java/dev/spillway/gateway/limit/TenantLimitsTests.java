@@ -1,6 +1,9 @@
 package dev.spillway.gateway.limit;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +22,9 @@ import dev.spillway.mock.RecordedRequest;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -179,12 +184,18 @@ class TenantLimitsTests {
 
 		assertThat(refused.status()).isEqualTo(429);
 		assertThat(refused.body()).contains("\"code\":\"daily_quota_exceeded\"").contains("renews at 00:00 UTC");
-		long secondsToMidnight = Duration.between(java.time.Instant.now(), java.time.LocalDate
-			.now(java.time.ZoneOffset.UTC)
-			.plusDays(1)
-			.atStartOfDay(java.time.ZoneOffset.UTC)
-			.toInstant()).toSeconds();
-		assertThat(Long.parseLong(refused.headers().get("Retry-After"))).isCloseTo(secondsToMidnight, within(5L));
+		// The gateway's clock says 23:00 UTC: the quota renews in exactly one hour, whatever time the test runs.
+		assertThat(refused.headers().get("Retry-After")).isEqualTo("3600");
+	}
+
+	@TestConfiguration
+	static class AnHourBeforeMidnight {
+
+		@Bean
+		Clock spillwayClock() {
+			return Clock.fixed(Instant.parse("2026-03-01T23:00:00Z"), ZoneOffset.UTC);
+		}
+
 	}
 
 	@Test
