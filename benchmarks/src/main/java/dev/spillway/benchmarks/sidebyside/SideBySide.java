@@ -125,13 +125,19 @@ public final class SideBySide {
 						flags.add("-XX:StartFlightRecording=filename=" + OUT.resolve("spillway.jfr") + ",settings=profile");
 						flags.add("-XX:FlightRecorderOptions=stackdepth=512");
 					}
+					List<String> variant = VARIANTS.getOrDefault(target, List.of());
 					launch.addAll(List.of("-jar", sampleJar.toString(),
 							"--spring.config.additional-location=optional:file:benchmarks/spillway-bench.yml",
 							"--bench.backend-url=" + backendUrl, "--spring.data.redis.url=" + redisUrl,
-							"--spillway.cache.semantic=false", "--management.server.port=0",
+							"--management.server.port=0",
 							// Each Spillway process is its own deployment: none hears the others' cache announcements.
 							"--spillway.shared-state.key-prefix=" + target));
-					launch.addAll(VARIANTS.getOrDefault(target, List.of()));
+					// A property given twice on the command line becomes a list and fails to bind: a variant's own
+					// value replaces the default instead of following it.
+					if (variant.stream().noneMatch(flag -> flag.startsWith("--spillway.cache.semantic="))) {
+						launch.add("--spillway.cache.semantic=false");
+					}
+					launch.addAll(variant);
 				}
 				launch.add("--server.port=" + port);
 				processes.put(target, BenchProcess.start(target, port, OUT.resolve(target + ".log"), flags, launch));
