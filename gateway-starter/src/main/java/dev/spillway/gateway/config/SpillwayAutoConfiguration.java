@@ -249,8 +249,8 @@ public class SpillwayAutoConfiguration {
 	}
 
 	@Bean
-	SpillwayErrorWebExceptionHandler spillwayErrorWebExceptionHandler() {
-		return new SpillwayErrorWebExceptionHandler();
+	SpillwayErrorWebExceptionHandler spillwayErrorWebExceptionHandler(SpillwayProperties properties) {
+		return new SpillwayErrorWebExceptionHandler(properties.getRequest().getApiPathPrefixes());
 	}
 
 	@Bean

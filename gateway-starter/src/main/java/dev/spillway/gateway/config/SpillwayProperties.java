@@ -557,6 +557,23 @@ public class SpillwayProperties {
 			this.maxBodySize = maxBodySize;
 		}
 
+		/**
+		 * Path prefixes that belong to the OpenAI and Azure OpenAI APIs: a request under one of them that no route
+		 * serves gets an OpenAI-style 404 ({@code invalid_request_error}), which OpenAI's SDKs can show, instead of
+		 * Spring Boot's error page.
+		 */
+		@NotNull
+		private List<@Pattern(regexp = "/.*", message = "must start with '/'") String> apiPathPrefixes = new ArrayList<>(
+				List.of("/v1/", "/openai/"));
+
+		public List<String> getApiPathPrefixes() {
+			return apiPathPrefixes;
+		}
+
+		public void setApiPathPrefixes(List<String> apiPathPrefixes) {
+			this.apiPathPrefixes = apiPathPrefixes;
+		}
+
 		@AssertTrue(message = "max-body-size must be between 1KB and 1GB")
 		public boolean isMaxBodySizeInRange() {
 			return maxBodySize == null

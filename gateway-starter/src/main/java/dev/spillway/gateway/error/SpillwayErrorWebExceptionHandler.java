@@ -1,6 +1,7 @@
 package dev.spillway.gateway.error;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
@@ -20,7 +21,8 @@ import org.springframework.web.server.WebExceptionHandler;
 /**
  * Answers failures on Spillway routes the way OpenAI clients expect, {@code {"error":{...}}}, instead of Spring's
  * default error page: never a stack trace, always a status a client can act on (502 when the backend could not
- * be reached, 504 when it did not answer in time). Other routes are left to the application's handlers.
+ * be reached, 504 when it did not answer in time). A request under the API's path prefixes that no route serves gets
+ * OpenAI's 404. Other routes are left to the application's handlers.
  */
 public class SpillwayErrorWebExceptionHandler implements WebExceptionHandler, Ordered {
 
@@ -29,11 +31,20 @@ public class SpillwayErrorWebExceptionHandler implements WebExceptionHandler, Or
 
 	private static final Logger log = LoggerFactory.getLogger(SpillwayErrorWebExceptionHandler.class);
 
+	private final List<String> apiPathPrefixes;
+
+	public SpillwayErrorWebExceptionHandler(List<String> apiPathPrefixes) {
+		this.apiPathPrefixes = List.copyOf(apiPathPrefixes);
+	}
+
 	@Override
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable failure) {
-		LlmExchange llm = LlmExchange.of(exchange);
-		if (llm == null || exchange.getResponse().isCommitted()) {
+		if (exchange.getResponse().isCommitted()) {
 			return Mono.error(failure);
+		}
+		LlmExchange llm = LlmExchange.of(exchange);
+		if (llm == null) {
+			return unrouted(exchange, failure);
 		}
 		OpenAiError error = toError(failure);
 		if (error.status().is5xxServerError() && !(failure instanceof ResponseStatusException)
@@ -46,6 +57,29 @@ public class SpillwayErrorWebExceptionHandler implements WebExceptionHandler, Or
 		}
 		exchange.getResponse().getHeaders().clear();
 		return ErrorResponses.write(exchange, error);
+	}
+
+	/**
+	 * No route took the request. Under the API's own path prefixes the client is an OpenAI SDK: answer as OpenAI
+	 * does ({@code Invalid URL (POST /v1/...)}), so the SDK shows the real reason instead of a bare 404. Elsewhere
+	 * the application's handlers answer.
+	 */
+	private Mono<Void> unrouted(ServerWebExchange exchange, Throwable failure) {
+		String path = exchange.getRequest().getPath().value();
+		if (!(failure instanceof ResponseStatusException status)
+				|| (status.getStatusCode().value() != 404 && status.getStatusCode().value() != 405)
+				|| apiPathPrefixes.stream().noneMatch(path::startsWith)) {
+			return Mono.error(failure);
+		}
+		exchange.getResponse().getHeaders().clear();
+		return ErrorResponses.write(exchange,
+				OpenAiError.unknownUrl(exchange.getRequest().getMethod().name(), printable(path)));
+	}
+
+	/** The path as a client may see it back: at most 200 characters, control characters replaced. */
+	private static String printable(String path) {
+		String shortened = path.length() > 200 ? path.substring(0, 200) + "…" : path;
+		return shortened.replaceAll("\\p{Cntrl}", "?");
 	}
 
 	static OpenAiError toError(Throwable failure) {

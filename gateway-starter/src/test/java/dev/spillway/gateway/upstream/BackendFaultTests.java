@@ -34,7 +34,7 @@ import static org.awaitility.Awaitility.await;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "spillway.tenants.faulty.keys=sk-faulty", "spillway.tenants.faulty.tier=metered",
-				"spillway.limits.tiers.metered.tokens-per-minute=6000", "spillway.pools.gpt.models=gpt-4o",
+				"spillway.limits.tiers.metered.tokens-per-minute=600", "spillway.pools.gpt.models=gpt-4o",
 				"spillway.routing.circuit-breaker.failure-rate-threshold=100" })
 class BackendFaultTests {
 
@@ -107,7 +107,7 @@ class BackendFaultTests {
 		assertThat(error.path("message").isString()).isTrue();
 		assertThat(error.path("type").asString()).isNotBlank();
 		assertThat(answer.body()).doesNotContain("Exception");
-		// The tier refills 100 tokens a second: without the refund the ~1,050 reserved would not be back in time.
+		// The tier refills 10 tokens a second: without the refund the ~70 reserved would not be back in time.
 		await().atMost(Duration.ofSeconds(3))
 			.untilAsserted(() -> assertThat(limiter.availableTokens(plan).block()).isGreaterThanOrEqualTo(before));
 	}
