@@ -118,8 +118,8 @@ public class SpillwayAutoConfiguration {
 	}
 
 	@Bean
-	ModelRoutingFilter spillwayModelRoutingFilter(SpillwayProperties properties) {
-		return new ModelRoutingFilter(properties.getRouting().getRules(), properties.getTenants());
+	ModelRoutingFilter spillwayModelRoutingFilter(SpillwayProperties properties, PoolRegistry pools) {
+		return new ModelRoutingFilter(properties.getRouting().getRules(), properties.getTenants(), pools);
 	}
 
 	@Bean

@@ -19,6 +19,8 @@ import jakarta.validation.constraints.Pattern;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -27,7 +29,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties(prefix = "spillway")
-public class SpillwayProperties {
+public class SpillwayProperties implements Validator {
 
 	/** Pools of backends, by pool name. A route whose uri is {@code lb://<pool>} is served by that pool. */
 	@Valid
@@ -167,18 +169,44 @@ public class SpillwayProperties {
 		this.streaming = streaming;
 	}
 
-	/** One key must name one tenant: a key listed under two tenants would make the caller ambiguous. */
-	@AssertTrue(message = "an API key may belong to one tenant only (spillway.tenants.*.keys)")
+	/**
+	 * One key must name one tenant: a key listed under two tenants would make the caller ambiguous. Keys are compared
+	 * as digests, so a key given plain once and as {@code sha256:} once counts twice too.
+	 */
+	@AssertTrue(message = "an API key may be listed once and belong to one tenant only, plain or as sha256: "
+			+ "(spillway.tenants.*.keys)")
 	public boolean isTenantKeysUnique() {
 		Set<String> seen = new HashSet<>();
 		for (Tenant tenant : tenants.values()) {
 			for (String key : tenant.getKeys()) {
-				if (key != null && !seen.add(key)) {
+				if (key != null && !seen.add(keyDigest(key))) {
 					return false;
 				}
 			}
 		}
 		return true;
+	}
+
+	private static String keyDigest(String key) {
+		return key.startsWith("sha256:") ? key.substring("sha256:".length()).toLowerCase(java.util.Locale.ROOT)
+				: dev.spillway.gateway.Hashes.sha256Hex(key);
+	}
+
+	/** Tenant ids end up in Redis keys, metrics and log lines. */
+	@AssertTrue(message = "tenant ids (spillway.tenants.<id>) may contain only letters, digits, '.', '_' and '-'")
+	public boolean isTenantIdsValid() {
+		return tenants.keySet().stream().allMatch(id -> id != null && id.matches("[A-Za-z0-9._-]+"));
+	}
+
+	@Override
+	public boolean supports(Class<?> type) {
+		return SpillwayProperties.class.isAssignableFrom(type);
+	}
+
+	/** Checks that need a message naming the pool: see {@link PoolModels}. */
+	@Override
+	public void validate(Object target, Errors errors) {
+		PoolModels.check((SpillwayProperties) target, errors);
 	}
 
 	/** A pool of interchangeable backends (deployments of the same model). */
@@ -190,8 +218,9 @@ public class SpillwayProperties {
 		private List<Backend> backends = new ArrayList<>();
 
 		/**
-		 * Model (OpenAI form) or deployment (Azure form) names clients may ask this pool for. Empty: any name.
-		 * Another name is answered with 404 {@code model_not_found}.
+		 * Model (OpenAI form) or deployment (Azure form) names clients may ask this pool for; another name is answered
+		 * with 404 {@code model_not_found}. {@code "*"} allows any name, on purpose. Required (start-up fails without
+		 * it) unless every backend has a fixed {@code deployment} (azure) or {@code model} (openai).
 		 */
 		private List<String> models = new ArrayList<>();
 
