@@ -95,6 +95,18 @@ public class SpillwayProperties implements Validator {
 		this.idempotency = idempotency;
 	}
 
+	/** Which headers cross the gateway on Spillway routes, each way. */
+	@Valid
+	private Headers headers = new Headers();
+
+	public Headers getHeaders() {
+		return headers;
+	}
+
+	public void setHeaders(Headers headers) {
+		this.headers = headers;
+	}
+
 	/** Prices per model (or model-name prefix), for cost attribution. */
 	@Valid
 	private Map<String, Price> pricing = new LinkedHashMap<>();
@@ -1338,6 +1350,50 @@ public class SpillwayProperties implements Validator {
 		@NotNull
 		private Duration inFlightTtl = Duration.ofMinutes(10);
 
+		/**
+		 * How often a waiting duplicate looks at its twin's record even without an announcement (they come on Redis
+		 * pub/sub; this covers one that was lost).
+		 */
+		@NotNull
+		private Duration recheckInterval = Duration.ofSeconds(1);
+
+		/** Most duplicates of one key that wait on one instance; one more gets 409 at once. */
+		@Min(1)
+		private int maxWaitersPerKey = 16;
+
+		/** Most duplicates waiting on one instance, all keys together; one more gets 409 at once. */
+		@Min(1)
+		private int maxWaiters = 10_000;
+
+		public Duration getRecheckInterval() {
+			return recheckInterval;
+		}
+
+		public void setRecheckInterval(Duration recheckInterval) {
+			this.recheckInterval = recheckInterval;
+		}
+
+		public int getMaxWaitersPerKey() {
+			return maxWaitersPerKey;
+		}
+
+		public void setMaxWaitersPerKey(int maxWaitersPerKey) {
+			this.maxWaitersPerKey = maxWaitersPerKey;
+		}
+
+		public int getMaxWaiters() {
+			return maxWaiters;
+		}
+
+		public void setMaxWaiters(int maxWaiters) {
+			this.maxWaiters = maxWaiters;
+		}
+
+		@AssertTrue(message = "recheck-interval must be positive")
+		public boolean isRecheckIntervalPositive() {
+			return recheckInterval == null || !recheckInterval.isNegative() && !recheckInterval.isZero();
+		}
+
 		public boolean isEnabled() {
 			return enabled;
 		}
@@ -1368,6 +1424,41 @@ public class SpillwayProperties implements Validator {
 
 		public void setInFlightTtl(Duration inFlightTtl) {
 			this.inFlightTtl = inFlightTtl;
+		}
+
+	}
+
+	/**
+	 * Header allow-lists. Names are case-insensitive; a name ending in {@code *} matches by prefix. Headers Spillway
+	 * sets or reads itself always pass (see docs/configuration.md).
+	 */
+	public static class Headers {
+
+		/** Client request headers forwarded to backends; any other is dropped. */
+		private List<@NotBlank String> toBackends = new ArrayList<>(List.of("Content-Type", "Accept", "User-Agent",
+				"OpenAI-Beta", "Idempotency-Key", "traceparent", "tracestate", "x-ms-client-request-id", "X-Stainless-*"));
+
+		/**
+		 * Backend answer headers returned to clients; any other is dropped. A backend's {@code x-ratelimit-*} never
+		 * passes (clients get the tenant's), retry hints only on error answers.
+		 */
+		private List<@NotBlank String> toClients = new ArrayList<>(List.of("Content-Type", "Cache-Control", "x-request-id",
+				"openai-processing-ms", "Retry-After", "retry-after-ms", "x-ms-retry-after-ms"));
+
+		public List<String> getToBackends() {
+			return toBackends;
+		}
+
+		public void setToBackends(List<String> toBackends) {
+			this.toBackends = toBackends;
+		}
+
+		public List<String> getToClients() {
+			return toClients;
+		}
+
+		public void setToClients(List<String> toClients) {
+			this.toClients = toClients;
 		}
 
 	}
