@@ -86,7 +86,7 @@ class IdempotencyWaitTests {
 		String key = UUID.randomUUID().toString();
 		CompletableFuture<Answer> first = CompletableFuture
 			.supplyAsync(() -> post(key, "header-delay-ms=2000"));
-		await().atMost(Duration.ofSeconds(10)).until(() -> connection.sync().exists(redisKey(key)) == 1);
+		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> connection.sync().exists(redisKey(key)) == 1);
 		long getsBefore = gets();
 
 		Answer duplicate = post(key, null);
@@ -105,7 +105,7 @@ class IdempotencyWaitTests {
 		String key = UUID.randomUUID().toString();
 		CompletableFuture<Answer> first = CompletableFuture
 			.supplyAsync(() -> post(key, "header-delay-ms=2500"));
-		await().atMost(Duration.ofSeconds(10)).until(() -> connection.sync().exists(redisKey(key)) == 1);
+		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> connection.sync().exists(redisKey(key)) == 1);
 		long getsBefore = gets();
 		CompletableFuture<Answer> waiting = CompletableFuture.supplyAsync(() -> post(key, null));
 		// The waiter has read the record twice (claim, first look): it is registered.
@@ -125,12 +125,12 @@ class IdempotencyWaitTests {
 	void aRequestThatOutlivedItsClaimDoesNotOverwriteTheRequestThatTookTheKeyOver() {
 		String key = UUID.randomUUID().toString();
 		CompletableFuture<Answer> outlived = CompletableFuture
-			.supplyAsync(() -> post(key, "header-delay-ms=5000"));
-		await().atMost(Duration.ofSeconds(10)).until(() -> connection.sync().exists(redisKey(key)) == 1);
+			.supplyAsync(() -> post(key, "header-delay-ms=4500"));
+		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> connection.sync().exists(redisKey(key)) == 1);
 		// in-flight-ttl is 3 s: the claim expires while the request is still waiting for its backend.
-		await().atMost(Duration.ofSeconds(10)).until(() -> connection.sync().exists(redisKey(key)) == 0);
+		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> connection.sync().exists(redisKey(key)) == 0);
 		CompletableFuture<Answer> takeover = CompletableFuture
-			.supplyAsync(() -> post(key, "header-delay-ms=3000"));
+			.supplyAsync(() -> post(key, "header-delay-ms=2500"));
 
 		// The first answer kept for the key must be the takeover's: the outlived request finishes first, and must not
 		// write over a claim that is no longer its own.
