@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -37,7 +38,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Every feature that keeps state in Redis, on a real Redis Cluster (three masters with a replica each, redis-server
  * processes on loopback), before and after a master fails and its replica takes over: shared throttles, tenant
- * limits, the response cache, idempotency records and async jobs. A script touching keys of two slots would fail
+ * limits, the response cache, idempotency records (and the announcement that wakes a waiting duplicate) and async
+ * jobs. A script touching keys of two slots would fail
  * with CROSSSLOT; none does.
  */
 class RedisClusterTests {
@@ -182,6 +184,21 @@ class RedisClusterTests {
 		GatewayClient.Answer replay = client.post("/v1/chat/completions", idempotent, chat("idempotent " + phase));
 		assertThat(replay.headers().get("Idempotent-Replayed")).isEqualTo("true");
 
+		// Idempotency: a duplicate waiting for its in-flight twin is woken by the announcement on the cluster's
+		// pub/sub (the re-check runs once an hour here, and the wait gives up after 15 s).
+		if (phase.equals("before")) {
+			Map<String, String> slow = Map.of("Authorization", "Bearer sk-acme", "Idempotency-Key", "wait-" + phase,
+					"x-spillway-cache", "bypass", MockOpenAiServer.FAULT_HEADER, "header-delay-ms=1000");
+			CompletableFuture<GatewayClient.Answer> one = CompletableFuture
+				.supplyAsync(() -> client.post("/v1/chat/completions", slow, chat("waited " + phase)));
+			CompletableFuture<GatewayClient.Answer> two = CompletableFuture
+				.supplyAsync(() -> client.post("/v1/chat/completions", slow, chat("waited " + phase)));
+			assertThat(List.of(one.join(), two.join())).extracting(GatewayClient.Answer::status).containsExactly(200, 200);
+			assertThat(one.join().body()).isEqualTo(two.join().body());
+			assertThat(List.of(one.join(), two.join())).filteredOn(a -> "true".equals(a.headers().get("Idempotent-Replayed")))
+				.hasSize(1);
+		}
+
 		// Jobs: accepted at once, worked off, result readable.
 		GatewayClient.Answer accepted = client.post("/v1/chat/completions",
 				Map.of("Authorization", "Bearer sk-acme", "Prefer", "respond-async"), chat("job " + phase));
@@ -265,6 +282,8 @@ class RedisClusterTests {
 		properties.put("spillway.cache.enabled", true);
 		properties.put("spillway.cache.semantic", false);
 		properties.put("spillway.jobs.poll-interval", "200ms");
+		properties.put("spillway.idempotency.recheck-interval", "1h");
+		properties.put("spillway.idempotency.wait-timeout", "15s");
 		properties.put("spillway.limits.tiers.tight.requests-per-minute", 3);
 		List<String> tenants = new ArrayList<>(List.of("tight-before"));
 		IntStream.range(0, TENANTS).forEach(i -> tenants.add("tight-" + i));

@@ -21,6 +21,7 @@ import dev.spillway.gateway.error.SpillwayErrorWebExceptionHandler;
 import dev.spillway.gateway.idempotency.IdempotencyCompletion;
 import dev.spillway.gateway.idempotency.IdempotencyFilter;
 import dev.spillway.gateway.idempotency.IdempotencyStore;
+import dev.spillway.gateway.idempotency.IdempotencyWaiters;
 import dev.spillway.gateway.jobs.JobCallerFilter;
 import dev.spillway.gateway.jobs.JobEndpoint;
 import dev.spillway.gateway.jobs.JobStore;
@@ -53,6 +54,7 @@ import dev.spillway.gateway.tenant.TenantAuthenticationFilter;
 import dev.spillway.gateway.tenant.TenantDirectory;
 import dev.spillway.gateway.upstream.BackendRequestFilter;
 import dev.spillway.gateway.upstream.BackendRequests;
+import dev.spillway.gateway.upstream.HeaderAllowList;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -123,8 +125,8 @@ public class SpillwayAutoConfiguration {
 	}
 
 	@Bean
-	ModelRoutingFilter spillwayModelRoutingFilter(SpillwayProperties properties) {
-		return new ModelRoutingFilter(properties.getRouting().getRules(), properties.getTenants());
+	ModelRoutingFilter spillwayModelRoutingFilter(SpillwayProperties properties, PoolRegistry pools) {
+		return new ModelRoutingFilter(properties.getRouting().getRules(), properties.getTenants(), pools);
 	}
 
 	@Bean
@@ -211,8 +213,18 @@ public class SpillwayAutoConfiguration {
 	}
 
 	@Bean
-	IdempotencyFilter spillwayIdempotencyFilter(IdempotencyStore store, SpillwayProperties properties) {
-		return new IdempotencyFilter(store, new CachedAnswers(spillwayJson()), properties.getIdempotency());
+	@ConditionalOnMissingBean
+	IdempotencyWaiters spillwayIdempotencyWaiters(ReactiveRedisConnectionFactory redis, IdempotencyStore store,
+			SpillwayProperties properties) {
+		SpillwayProperties.Idempotency idempotency = properties.getIdempotency();
+		return new IdempotencyWaiters(redis, store.channel(), idempotency.getMaxWaitersPerKey(),
+				idempotency.getMaxWaiters());
+	}
+
+	@Bean
+	IdempotencyFilter spillwayIdempotencyFilter(IdempotencyStore store, IdempotencyWaiters waiters,
+			SpillwayProperties properties) {
+		return new IdempotencyFilter(store, waiters, new CachedAnswers(spillwayJson()), properties.getIdempotency());
 	}
 
 	@Bean
@@ -246,6 +258,16 @@ public class SpillwayAutoConfiguration {
 	@Bean
 	BackendRequestFilter spillwayBackendRequestFilter() {
 		return new BackendRequestFilter(new BackendRequests(spillwayJson()));
+	}
+
+	@Bean
+	HeaderAllowList spillwayHeadersToBackends(SpillwayProperties properties) {
+		return HeaderAllowList.toBackends(properties.getHeaders().getToBackends());
+	}
+
+	@Bean
+	HeaderAllowList spillwayHeadersToClients(SpillwayProperties properties) {
+		return HeaderAllowList.toClients(properties.getHeaders().getToClients());
 	}
 
 	@Bean

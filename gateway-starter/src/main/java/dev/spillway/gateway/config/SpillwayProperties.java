@@ -19,6 +19,8 @@ import jakarta.validation.constraints.Pattern;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -27,7 +29,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties(prefix = "spillway")
-public class SpillwayProperties {
+public class SpillwayProperties implements Validator {
 
 	/** Pools of backends, by pool name. A route whose uri is {@code lb://<pool>} is served by that pool. */
 	@Valid
@@ -91,6 +93,18 @@ public class SpillwayProperties {
 
 	public void setIdempotency(Idempotency idempotency) {
 		this.idempotency = idempotency;
+	}
+
+	/** Which headers cross the gateway on Spillway routes, each way. */
+	@Valid
+	private Headers headers = new Headers();
+
+	public Headers getHeaders() {
+		return headers;
+	}
+
+	public void setHeaders(Headers headers) {
+		this.headers = headers;
 	}
 
 	/** Prices per model (or model-name prefix), for cost attribution. */
@@ -167,18 +181,44 @@ public class SpillwayProperties {
 		this.streaming = streaming;
 	}
 
-	/** One key must name one tenant: a key listed under two tenants would make the caller ambiguous. */
-	@AssertTrue(message = "an API key may belong to one tenant only (spillway.tenants.*.keys)")
+	/**
+	 * One key must name one tenant: a key listed under two tenants would make the caller ambiguous. Keys are compared
+	 * as digests, so a key given plain once and as {@code sha256:} once counts twice too.
+	 */
+	@AssertTrue(message = "an API key may be listed once and belong to one tenant only, plain or as sha256: "
+			+ "(spillway.tenants.*.keys)")
 	public boolean isTenantKeysUnique() {
 		Set<String> seen = new HashSet<>();
 		for (Tenant tenant : tenants.values()) {
 			for (String key : tenant.getKeys()) {
-				if (key != null && !seen.add(key)) {
+				if (key != null && !seen.add(keyDigest(key))) {
 					return false;
 				}
 			}
 		}
 		return true;
+	}
+
+	private static String keyDigest(String key) {
+		return key.startsWith("sha256:") ? key.substring("sha256:".length()).toLowerCase(java.util.Locale.ROOT)
+				: dev.spillway.gateway.Hashes.sha256Hex(key);
+	}
+
+	/** Tenant ids end up in Redis keys, metrics and log lines. */
+	@AssertTrue(message = "tenant ids (spillway.tenants.<id>) may contain only letters, digits, '.', '_' and '-'")
+	public boolean isTenantIdsValid() {
+		return tenants.keySet().stream().allMatch(id -> id != null && id.matches("[A-Za-z0-9._-]+"));
+	}
+
+	@Override
+	public boolean supports(Class<?> type) {
+		return SpillwayProperties.class.isAssignableFrom(type);
+	}
+
+	/** Checks that need a message naming the pool: see {@link PoolModels}. */
+	@Override
+	public void validate(Object target, Errors errors) {
+		PoolModels.check((SpillwayProperties) target, errors);
 	}
 
 	/** A pool of interchangeable backends (deployments of the same model). */
@@ -190,8 +230,9 @@ public class SpillwayProperties {
 		private List<Backend> backends = new ArrayList<>();
 
 		/**
-		 * Model (OpenAI form) or deployment (Azure form) names clients may ask this pool for. Empty: any name.
-		 * Another name is answered with 404 {@code model_not_found}.
+		 * Model (OpenAI form) or deployment (Azure form) names clients may ask this pool for; another name is answered
+		 * with 404 {@code model_not_found}. {@code "*"} allows any name, on purpose. Required (start-up fails without
+		 * it) unless every backend has a fixed {@code deployment} (azure) or {@code model} (openai).
 		 */
 		private List<String> models = new ArrayList<>();
 
@@ -1326,6 +1367,50 @@ public class SpillwayProperties {
 		@NotNull
 		private Duration inFlightTtl = Duration.ofMinutes(10);
 
+		/**
+		 * How often a waiting duplicate looks at its twin's record even without an announcement (they come on Redis
+		 * pub/sub; this covers one that was lost).
+		 */
+		@NotNull
+		private Duration recheckInterval = Duration.ofSeconds(1);
+
+		/** Most duplicates of one key that wait on one instance; one more gets 409 at once. */
+		@Min(1)
+		private int maxWaitersPerKey = 16;
+
+		/** Most duplicates waiting on one instance, all keys together; one more gets 409 at once. */
+		@Min(1)
+		private int maxWaiters = 10_000;
+
+		public Duration getRecheckInterval() {
+			return recheckInterval;
+		}
+
+		public void setRecheckInterval(Duration recheckInterval) {
+			this.recheckInterval = recheckInterval;
+		}
+
+		public int getMaxWaitersPerKey() {
+			return maxWaitersPerKey;
+		}
+
+		public void setMaxWaitersPerKey(int maxWaitersPerKey) {
+			this.maxWaitersPerKey = maxWaitersPerKey;
+		}
+
+		public int getMaxWaiters() {
+			return maxWaiters;
+		}
+
+		public void setMaxWaiters(int maxWaiters) {
+			this.maxWaiters = maxWaiters;
+		}
+
+		@AssertTrue(message = "recheck-interval must be positive")
+		public boolean isRecheckIntervalPositive() {
+			return recheckInterval == null || !recheckInterval.isNegative() && !recheckInterval.isZero();
+		}
+
 		public boolean isEnabled() {
 			return enabled;
 		}
@@ -1356,6 +1441,41 @@ public class SpillwayProperties {
 
 		public void setInFlightTtl(Duration inFlightTtl) {
 			this.inFlightTtl = inFlightTtl;
+		}
+
+	}
+
+	/**
+	 * Header allow-lists. Names are case-insensitive; a name ending in {@code *} matches by prefix. Headers Spillway
+	 * sets or reads itself always pass (see docs/configuration.md).
+	 */
+	public static class Headers {
+
+		/** Client request headers forwarded to backends; any other is dropped. */
+		private List<@NotBlank String> toBackends = new ArrayList<>(List.of("Content-Type", "Accept", "User-Agent",
+				"OpenAI-Beta", "Idempotency-Key", "traceparent", "tracestate", "x-ms-client-request-id", "X-Stainless-*"));
+
+		/**
+		 * Backend answer headers returned to clients; any other is dropped. A backend's {@code x-ratelimit-*} never
+		 * passes (clients get the tenant's), retry hints only on error answers.
+		 */
+		private List<@NotBlank String> toClients = new ArrayList<>(List.of("Content-Type", "Cache-Control", "x-request-id",
+				"openai-processing-ms", "Retry-After", "retry-after-ms", "x-ms-retry-after-ms"));
+
+		public List<String> getToBackends() {
+			return toBackends;
+		}
+
+		public void setToBackends(List<String> toBackends) {
+			this.toBackends = toBackends;
+		}
+
+		public List<String> getToClients() {
+			return toClients;
+		}
+
+		public void setToClients(List<String> toClients) {
+			this.toClients = toClients;
 		}
 
 	}

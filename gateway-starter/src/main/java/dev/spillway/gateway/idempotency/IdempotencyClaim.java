@@ -5,7 +5,9 @@ package dev.spillway.gateway.idempotency;
  *
  * @param redisKey where the record lives
  * @param fingerprint hash of the request the key was first used with
+ * @param pendingValue the exact in-flight record this request wrote; completing or giving the key up succeeds only
+ * while Redis still holds it, so a request that outlived its claim cannot touch the claim of the one that took over
  */
-public record IdempotencyClaim(String redisKey, String fingerprint) {
+public record IdempotencyClaim(String redisKey, String fingerprint, String pendingValue) {
 
 }

@@ -36,9 +36,11 @@ public class IdempotencyCompletion {
 			return;
 		}
 		IdempotencyRecord record = record(llm, claim, status, signal);
-		Mono<?> done = record == null ? store.release(claim.redisKey())
-				: store.complete(claim.redisKey(), record, ttl);
-		done.subscribe(ok -> {
+		Mono<Boolean> done = record == null ? store.release(claim) : store.complete(claim, record, ttl);
+		done.subscribe(settled -> {
+			if (!settled) {
+				log.debug("Idempotency-Key claim had expired and was not touched: another request may own it now");
+			}
 		}, failure -> log.warn("Could not settle Idempotency-Key: {}", failure.toString()));
 	}
 
@@ -55,13 +57,13 @@ public class IdempotencyCompletion {
 				return null;
 			}
 			return new IdempotencyRecord(IdempotencyRecord.DONE, claim.fingerprint(), status.value(), true, null,
-					usage.toEntry(llm.request().model(), false));
+					usage.toEntry(llm.request().model(), false), null);
 		}
 		if (usage.answerJson() == null) {
 			return null;
 		}
 		return new IdempotencyRecord(IdempotencyRecord.DONE, claim.fingerprint(), status.value(), false,
-				usage.answerJson(), null);
+				usage.answerJson(), null, null);
 	}
 
 }

@@ -1,7 +1,6 @@
 package dev.spillway.gateway.idempotency;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -17,6 +16,8 @@ import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
+import dev.spillway.gateway.routing.FailoverFilter;
+import dev.spillway.gateway.routing.ModelRoutingFilter;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -30,8 +31,10 @@ import org.springframework.web.server.ServerWebExchange;
  * Makes client retries safe. The first request with an {@code Idempotency-Key} (scoped by tenant) claims it; its
  * answer, once complete, is kept for the configured time. A repeat gets the same answer with
  * {@code Idempotent-Replayed: true} and no backend call (and no tokens charged); a duplicate that arrives while the
- * first is in flight waits for it, up to {@code wait-timeout} (then 409); the same key with a different request is
- * 422. Answers with a 5xx, 408, 409 or 429 status, and incomplete ones, are not kept: the client may retry. When
+ * first is in flight waits for it, up to {@code wait-timeout} (then 409), woken when the first settles (announced on
+ * Redis pub/sub, re-checked every {@code recheck-interval} in case an announcement is lost); a duplicate beyond
+ * {@code max-waiters-per-key} gets 409 at once; the same key with a different request (body, path, {@code api-version}
+ * or routing headers) is 422. Answers with a 5xx, 408, 409 or 429 status, and incomplete ones, are not kept: the client may retry. When
  * Redis cannot be reached, requests go on without idempotency (logged).
  */
 public class IdempotencyFilter implements GlobalFilter, Ordered {
@@ -44,16 +47,18 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 
 	private static final Logger log = LoggerFactory.getLogger(IdempotencyFilter.class);
 
-	private static final Duration POLL = Duration.ofMillis(100);
-
 	private final IdempotencyStore store;
+
+	private final IdempotencyWaiters waiters;
 
 	private final CachedAnswers answers;
 
 	private final SpillwayProperties.Idempotency config;
 
-	public IdempotencyFilter(IdempotencyStore store, CachedAnswers answers, SpillwayProperties.Idempotency config) {
+	public IdempotencyFilter(IdempotencyStore store, IdempotencyWaiters waiters, CachedAnswers answers,
+			SpillwayProperties.Idempotency config) {
 		this.store = store;
+		this.waiters = waiters;
 		this.answers = answers;
 		this.config = config;
 	}
@@ -71,14 +76,15 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 		}
 		String redisKey = store.key(llm.tenant(), Hashes.sha256Hex(key));
 		String fingerprint = fingerprint(exchange, llm.request());
-		return store.claim(redisKey, fingerprint, config.getInFlightTtl())
+		String pending = store.pendingValue(fingerprint);
+		return store.claim(redisKey, pending, config.getInFlightTtl())
 			.onErrorResume(failure -> {
 				log.warn("Idempotency-Key not honoured, Redis unreachable: {}", failure.toString());
-				return Mono.just(Optional.of(new IdempotencyRecord("unavailable", fingerprint, 0, false, null, null)));
+				return Mono.just(Optional.of(new IdempotencyRecord("unavailable", fingerprint, 0, false, null, null, null)));
 			})
 			.flatMap(existing -> {
 				if (existing.isEmpty()) {
-					llm.idempotencyClaim(new IdempotencyClaim(redisKey, fingerprint));
+					llm.idempotencyClaim(new IdempotencyClaim(redisKey, fingerprint, pending));
 					return chain.filter(exchange);
 				}
 				IdempotencyRecord record = existing.get();
@@ -95,14 +101,23 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 	/** Waits for the in-flight twin; if it gave the key up (it failed), claims it anew. */
 	private Mono<Void> waitFor(ServerWebExchange exchange, GatewayFilterChain chain, LlmExchange llm, String redisKey,
 			String fingerprint) {
-		return Flux.interval(POLL)
-			.concatMap(tick -> store.get(redisKey)
+		IdempotencyWaiters.Waiter waiter = waiters.register(redisKey);
+		if (waiter == null) {
+			return inUse(exchange);
+		}
+		// Look now (the twin may have settled before this waiter was registered), then on each announcement, and on
+		// a slow timer in case an announcement was lost.
+		Flux<Object> looks = Flux.concat(Mono.just(Boolean.TRUE),
+				Flux.merge(waiter.settled(), Flux.interval(config.getRecheckInterval())).onBackpressureDrop());
+		return looks
+			.concatMap(look -> store.get(redisKey)
 				.map(Optional::of)
 				.defaultIfEmpty(Optional.empty())
-				.onErrorReturn(Optional.empty()))
+				.onErrorReturn(Optional.empty()), 1)
 			.filter(record -> record.isEmpty() || record.get().done())
 			.next()
 			.timeout(config.getWaitTimeout())
+			.doFinally(signal -> waiter.close())
 			.flatMap(record -> {
 				if (record.isPresent()) {
 					return record.get().fingerprint().equals(fingerprint) ? replay(exchange, llm, record.get())
@@ -110,11 +125,13 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 				}
 				return filter(exchange, chain);
 			})
-			.onErrorResume(java.util.concurrent.TimeoutException.class, timeout -> {
-				exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
-				return ErrorResponses.write(exchange, new OpenAiError(HttpStatus.CONFLICT, OpenAiError.INVALID_REQUEST,
-						"idempotency_key_in_use", "A request with this Idempotency-Key is still in progress.", null));
-			});
+			.onErrorResume(java.util.concurrent.TimeoutException.class, timeout -> inUse(exchange));
+	}
+
+	private static Mono<Void> inUse(ServerWebExchange exchange) {
+		exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
+		return ErrorResponses.write(exchange, new OpenAiError(HttpStatus.CONFLICT, OpenAiError.INVALID_REQUEST,
+				"idempotency_key_in_use", "A request with this Idempotency-Key is still in progress.", null));
 	}
 
 	private Mono<Void> replay(ServerWebExchange exchange, LlmExchange llm, IdempotencyRecord record) {
@@ -135,13 +152,26 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 				"This Idempotency-Key was already used with a different request.", null));
 	}
 
+	/**
+	 * What makes two requests the same: method, path, {@code api-version}, the headers routing reads (they may change
+	 * the pool, the model or the wait budget) and the body.
+	 */
 	private static String fingerprint(ServerWebExchange exchange, LlmRequest request) {
-		byte[] path = (exchange.getRequest().getMethod().name() + " " + exchange.getRequest().getPath().value() + "\n")
-			.getBytes(StandardCharsets.UTF_8);
+		HttpHeaders headers = exchange.getRequest().getHeaders();
+		String head = exchange.getRequest().getMethod().name() + " " + exchange.getRequest().getPath().value() + "\n"
+				+ line("api-version", request.apiVersion()) + line(ModelRoutingFilter.TASK_HEADER,
+						headers.getFirst(ModelRoutingFilter.TASK_HEADER))
+				+ line(FailoverFilter.MAX_WAIT_HEADER, headers.getFirst(FailoverFilter.MAX_WAIT_HEADER));
+		byte[] path = head.getBytes(StandardCharsets.UTF_8);
 		byte[] all = new byte[path.length + request.bodyBytes().length];
 		System.arraycopy(path, 0, all, 0, path.length);
 		System.arraycopy(request.bodyBytes(), 0, all, path.length, request.bodyBytes().length);
 		return Hashes.sha256Hex(all);
+	}
+
+	private static String line(String name, String value) {
+		// Header values cannot hold a line break, so one line per value keeps absent, empty and any value apart.
+		return value == null ? name + "\n" : name + "=" + value + "\n";
 	}
 
 	@Override

@@ -11,16 +11,17 @@ import dev.spillway.gateway.cache.CacheEntry;
  * @param stream whether the answer was streamed (it is replayed the same way)
  * @param json the answer's body when it was not streamed
  * @param answer the streamed answer, normalised for replay
+ * @param token while {@value #PENDING}: the claim's own random token, so that no two claims write the same value
  */
 public record IdempotencyRecord(String state, String fingerprint, int status, boolean stream, String json,
-		CacheEntry answer) {
+		CacheEntry answer, String token) {
 
 	public static final String PENDING = "pending";
 
 	public static final String DONE = "done";
 
-	static IdempotencyRecord pending(String fingerprint) {
-		return new IdempotencyRecord(PENDING, fingerprint, 0, false, null, null);
+	static IdempotencyRecord pending(String fingerprint, String token) {
+		return new IdempotencyRecord(PENDING, fingerprint, 0, false, null, null, token);
 	}
 
 	boolean done() {

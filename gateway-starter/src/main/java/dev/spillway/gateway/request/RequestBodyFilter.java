@@ -158,8 +158,15 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 						"You must provide a model parameter.", "model"));
 			}
 		}
-		List<String> served = pools.pool(pool).getModels();
-		if (model != null && !served.isEmpty() && !served.contains(model)) {
+		// A body model that a backend of the pool will put into its URL path must be a safe path segment as well.
+		String problem = azureForm || pools.passesNameAsDeployment(pool) ? ModelNames.deploymentProblem(model)
+				: ModelNames.modelProblem(model);
+		if (problem != null) {
+			String field = azureForm ? "deployment" : "model";
+			return Parsed.failed(OpenAiError.invalidRequest("invalid_value",
+					"Invalid '" + field + "': " + problem + ".", field));
+		}
+		if (!pools.serves(pool, model)) {
 			return Parsed.failed(OpenAiError.modelNotFound(model));
 		}
 		boolean stream = body.path("stream").asBoolean(false);

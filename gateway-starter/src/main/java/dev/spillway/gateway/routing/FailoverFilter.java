@@ -17,6 +17,7 @@ import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
 import dev.spillway.gateway.observability.RoutingMetrics;
 import dev.spillway.gateway.request.LlmExchange;
+import dev.spillway.gateway.request.ModelNames;
 import dev.spillway.gateway.routing.BackendPlanner.Plan;
 import dev.spillway.gateway.routing.BackendPlanner.Throttled;
 import dev.spillway.gateway.routing.BackendPlanner.Unavailable;
@@ -351,6 +352,12 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		/** Moves the request to a fallback pool, once per fallback; returns whether it did. */
 		boolean fallBackTo(SpillwayProperties.Fallback fallback) {
 			if (fallback == null || !fallbacksUsed.add(fallback.getPool() + "/" + fallback.getModel())) {
+				return false;
+			}
+			// A fallback without a model keeps the client's name: only where the target pool serves it.
+			String model = fallback.getModel() != null ? fallback.getModel() : llm.request().model();
+			if (!pools.serves(fallback.getPool(), model) || pools.passesNameAsDeployment(fallback.getPool())
+					&& ModelNames.deploymentProblem(model) != null) {
 				return false;
 			}
 			llm.reroute(fallback.getPool(), fallback.getModel());

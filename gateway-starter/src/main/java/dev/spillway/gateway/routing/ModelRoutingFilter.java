@@ -8,9 +8,12 @@ import dev.spillway.gateway.SpillwayFilterOrders;
 import dev.spillway.gateway.config.SpillwayProperties;
 import dev.spillway.gateway.config.SpillwayProperties.Conditions;
 import dev.spillway.gateway.config.SpillwayProperties.RoutingRule;
+import dev.spillway.gateway.error.ErrorResponses;
+import dev.spillway.gateway.error.OpenAiError;
 import dev.spillway.gateway.limit.LimitPlans;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
+import dev.spillway.gateway.request.ModelNames;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -31,9 +34,13 @@ public class ModelRoutingFilter implements GlobalFilter, Ordered {
 
 	private final java.util.Map<String, SpillwayProperties.Tenant> tenants;
 
-	public ModelRoutingFilter(List<RoutingRule> rules, java.util.Map<String, SpillwayProperties.Tenant> tenants) {
+	private final PoolRegistry pools;
+
+	public ModelRoutingFilter(List<RoutingRule> rules, java.util.Map<String, SpillwayProperties.Tenant> tenants,
+			PoolRegistry pools) {
 		this.rules = List.copyOf(rules);
 		this.tenants = tenants;
+		this.pools = pools;
 	}
 
 	@Override
@@ -45,6 +52,12 @@ public class ModelRoutingFilter implements GlobalFilter, Ordered {
 		String task = exchange.getRequest().getHeaders().getFirst(TASK_HEADER);
 		for (RoutingRule rule : rules) {
 			if (matches(rule.getWhen(), llm, task)) {
+				String model = rule.getModel() != null ? rule.getModel() : llm.request().model();
+				// A rule without a model keeps the client's name: the target pool's allow-list must still hold.
+				if (!pools.serves(rule.getPool(), model) || pools.passesNameAsDeployment(rule.getPool())
+						&& ModelNames.deploymentProblem(model) != null) {
+					return ErrorResponses.write(exchange, OpenAiError.modelNotFound(model));
+				}
 				llm.reroute(rule.getPool(), rule.getModel());
 				break;
 			}

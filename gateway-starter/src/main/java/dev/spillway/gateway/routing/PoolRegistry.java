@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 
+import dev.spillway.gateway.config.PoolModels;
 import dev.spillway.gateway.config.SpillwayProperties;
 
 import org.springframework.cloud.gateway.route.Route;
@@ -55,6 +56,18 @@ public final class PoolRegistry {
 	public BackendInstance instance(String pool, String backend) {
 		Map<String, BackendInstance> byId = instances.get(pool);
 		return byId == null ? null : byId.get(backend);
+	}
+
+	/** Whether a request for {@code model} may be sent to {@code pool} (see {@link PoolModels}). */
+	public boolean serves(String pool, String model) {
+		SpillwayProperties.Pool config = pools.get(pool);
+		return config != null && PoolModels.serves(config, model);
+	}
+
+	/** Whether some backend of {@code pool} puts the requested name into its URL path as the Azure deployment. */
+	public boolean passesNameAsDeployment(String pool) {
+		SpillwayProperties.Pool config = pools.get(pool);
+		return config != null && PoolModels.passesNameAsDeployment(config);
 	}
 
 	public SpillwayProperties.Pool pool(String name) {

@@ -8,10 +8,12 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.spillway.gateway.SpillwayFilterOrders;
 import dev.spillway.gateway.limit.RateLimitHeaders;
 import dev.spillway.gateway.request.LlmExchange;
+import dev.spillway.gateway.upstream.HeaderAllowList;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.core.Ordered;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -43,6 +45,11 @@ public class StreamingResponseFilter implements GlobalFilter, Ordered {
 		RelayingResponse response = new RelayingResponse(exchange.getResponse(), llm, idleTimeout);
 		response.beforeCommit(() -> {
 			RateLimitHeaders.replace(response.getHeaders(), llm.admission());
+			HttpStatusCode status = response.getStatusCode();
+			if (status == null || !status.isError()) {
+				// A backend's hint from a failed attempt, or on a success: not the client's to act on.
+				HeaderAllowList.RETRY_HINTS.forEach(response.getHeaders()::remove);
+			}
 			return Mono.empty();
 		});
 		return chain.filter(exchange.mutate().response(response).build())

@@ -15,7 +15,7 @@ class SpillwayPropertiesValidationTests {
 		.withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
 		.withUserConfiguration(PropertiesOnly.class)
 		.withPropertyValues("spillway.pools.gpt.backends[0].id=east", "spillway.pools.gpt.backends[0].url=http://east",
-				"spillway.tenants.acme.keys[0]=sk-acme");
+				"spillway.pools.gpt.models[0]=gpt-4o", "spillway.tenants.acme.keys[0]=sk-acme");
 
 	@Test
 	void aValidConfigurationStarts() {
@@ -64,6 +64,64 @@ class SpillwayPropertiesValidationTests {
 	@Test
 	void nonPositiveIdleTimeoutIsRejected() {
 		assertRejected("spillway.streaming.idle-timeout=0s", "idle-timeout must be positive");
+	}
+
+	@Test
+	void theSameKeyPlainAndAsItsDigestIsRejected() {
+		assertRejected("spillway.tenants.other.keys[0]=sha256:5F8EEE912CD7C0CCB238560E8A22E7F78909E6DAC18288188F7F4EA35112700D",
+				"one tenant only");
+	}
+
+	@Test
+	void tenantIdsOutsideTheSafeCharactersAreRejected() {
+		assertRejected("spillway.tenants[acme{x}].keys[0]=sk-other", "tenant ids");
+	}
+
+	@Test
+	void aPoolThatWouldForwardAnyNameIsRejectedWithTheYamlToAdd() {
+		open().run(context -> assertThat(startupMessages(context.getStartupFailure()))
+			.contains("Pool 'open' has no models allow-list")
+			.contains("spillway:\n      pools:\n        open:\n          models: [ gpt-4o ]")
+			.contains("models: [ \"*\" ]"));
+	}
+
+	@Test
+	void aPoolIsOpenOnlyOnPurposeOrWithFixedDeployments() {
+		open().withPropertyValues("spillway.pools.open.models[0]=*").run(context -> assertThat(context).hasNotFailed());
+		open().withPropertyValues("spillway.pools.open.backends[0].deployment=gpt-4o")
+			.run(context -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void listedNamesThatWouldBreakAnAzurePathAreRejected() {
+		open().withPropertyValues("spillway.pools.open.models[0]=..")
+			.run(context -> assertThat(startupMessages(context.getStartupFailure()))
+				.contains("spillway.pools.open.models: '..' must not be '.' or '..'"));
+	}
+
+	@Test
+	void aFallbackOrRuleWhoseModelTheTargetPoolDoesNotServeIsRejected() {
+		assertRejected("spillway.pools.gpt.fallback.pool=big", "spillway.pools.gpt.fallback sends model 'gpt-4.1' to pool 'big'",
+				"spillway.pools.gpt.fallback.model=gpt-4.1", "spillway.pools.big.models[0]=gpt-4o-mini",
+				"spillway.pools.big.backends[0].id=big", "spillway.pools.big.backends[0].url=http://big");
+		assertRejected("spillway.routing.rules[0].pool=big", "spillway.routing.rules[0] sends model 'gpt-4o' to pool 'big'",
+				"spillway.routing.rules[0].when.model=gpt-4o", "spillway.pools.big.models[0]=gpt-4o-mini",
+				"spillway.pools.big.backends[0].id=big", "spillway.pools.big.backends[0].url=http://big");
+	}
+
+	private ApplicationContextRunner open() {
+		return new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+			.withUserConfiguration(PropertiesOnly.class)
+			.withPropertyValues("spillway.pools.open.backends[0].id=east", "spillway.pools.open.backends[0].type=azure",
+					"spillway.pools.open.backends[0].url=http://east", "spillway.tenants.acme.keys[0]=sk-acme");
+	}
+
+	private static String startupMessages(Throwable failure) {
+		StringBuilder messages = new StringBuilder();
+		for (Throwable t = failure; t != null; t = t.getCause()) {
+			messages.append(t.getMessage()).append('\n');
+		}
+		return messages.toString();
 	}
 
 	private void assertRejected(String... propertiesThenExpectedText) {

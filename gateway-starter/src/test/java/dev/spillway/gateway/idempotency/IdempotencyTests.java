@@ -34,6 +34,12 @@ class IdempotencyTests {
 	@LocalServerPort
 	int port;
 
+	@org.springframework.beans.factory.annotation.Value("${spillway.shared-state.key-prefix}")
+	String prefix;
+
+	@org.springframework.beans.factory.annotation.Autowired
+	IdempotencyWaiters waiters;
+
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
 		TestRedis.register(registry);
@@ -88,6 +94,58 @@ class IdempotencyTests {
 		assertThat(other.status()).isEqualTo(422);
 		assertThat(other.body()).contains("\"code\":\"idempotency_key_reused\"");
 		assertThat(backend.requests()).hasSize(1);
+	}
+
+	@Test
+	void theSameKeyWithAnotherApiVersionOrRoutingHeaderIs422() {
+		Map<String, String> headers = headers("sk-acme", UUID.randomUUID().toString(), null);
+		String azure = "/openai/deployments/gpt-4o/chat/completions?api-version=";
+		assertThat(new GatewayClient(port).post(azure + "2024-06-01", headers, CHAT).status()).isEqualTo(200);
+
+		Answer otherVersion = new GatewayClient(port).post(azure + "2024-10-21", headers, CHAT);
+		Map<String, String> withTask = new java.util.HashMap<>(headers);
+		withTask.put("x-spillway-task", "classify");
+		Answer otherTask = new GatewayClient(port).post(azure + "2024-06-01", withTask, CHAT);
+		Map<String, String> withBudget = new java.util.HashMap<>(headers);
+		withBudget.put("x-spillway-max-wait", "0");
+		Answer otherBudget = new GatewayClient(port).post(azure + "2024-06-01", withBudget, CHAT);
+
+		assertThat(List.of(otherVersion, otherTask, otherBudget)).allSatisfy(answer -> {
+			assertThat(answer.status()).isEqualTo(422);
+			assertThat(answer.body()).contains("\"code\":\"idempotency_key_reused\"");
+		});
+		assertThat(backend.requests()).hasSize(1);
+	}
+
+	@Test
+	void aWaitingDuplicateStillFindsAnAnswerWhoseAnnouncementWasLost() {
+		String key = UUID.randomUUID().toString();
+		CompletableFuture<Answer> first = CompletableFuture
+			.supplyAsync(() -> post(headers("sk-acme", key, "header-delay-ms=5000"), CHAT));
+		String redisKey = prefix + ":idem:{acme}:" + dev.spillway.gateway.Hashes.sha256Hex(key);
+		try (io.lettuce.core.api.StatefulRedisConnection<String, String> redis = TestRedis.connect(TestRedis.sharedUrl())) {
+			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> redis.sync().get(redisKey) != null);
+			String fingerprint = tools.jackson.databind.json.JsonMapper.builder().build()
+				.readTree(redis.sync().get(redisKey)).path("fingerprint").asString();
+			CompletableFuture<Answer> duplicate = CompletableFuture
+				.supplyAsync(() -> post(headers("sk-acme", key, null), CHAT));
+			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> waiters.waiting() == 1);
+			// An answer appears with no announcement (as if the message were lost): only the re-check can see it.
+			String lost = "{\"id\":\"chatcmpl-lost\",\"object\":\"chat.completion\",\"choices\":[]}";
+			redis.sync().set(redisKey, "{\"state\":\"done\",\"fingerprint\":\"" + fingerprint
+					+ "\",\"status\":200,\"stream\":false,\"json\":" + quote(lost) + "}");
+
+			Answer answer = duplicate.join();
+
+			assertThat(first.isDone()).as("found before the first request ended").isFalse();
+			assertThat(answer.status()).isEqualTo(200);
+			assertThat(answer.body()).isEqualTo(lost);
+		}
+		first.join();
+	}
+
+	private static String quote(String text) {
+		return tools.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(text);
 	}
 
 	@Test

@@ -93,6 +93,21 @@ class RequestIdsAndSecretsTests {
 	}
 
 	@Test
+	void aModelNameCannotForgeFieldsOfTheRequestLogLine(CapturedOutput output) {
+		GatewayClient.Answer answer = new GatewayClient(port).post("/v1/chat/completions",
+				Map.of("Authorization", "Bearer sk-acme"),
+				"{\"model\":\"gpt-4o stream=true status=500 tenant=\\\"globex\",\"messages\":[{\"role\":\"user\","
+						+ "\"content\":\"Hi\"}]}");
+
+		assertThat(answer.status()).isEqualTo(200);
+		String id = answer.headers().get("x-request-id");
+		await().untilAsserted(() -> assertThat(output.getOut()).contains("request_id=" + id));
+		String line = output.getOut().lines().filter(l -> l.contains("request_id=" + id)).findFirst().orElseThrow();
+		assertThat(line).contains("model=\"gpt-4o stream=true status=500 tenant=\\\"globex\" stream=false status=200")
+			.doesNotContain("model=gpt-4o stream=true");
+	}
+
+	@Test
 	void noKeyAppearsInLogsOrResponsesWhateverHappens(CapturedOutput output) {
 		GatewayClient client = new GatewayClient(port);
 		List<GatewayClient.Answer> answers = new ArrayList<>();

@@ -58,8 +58,19 @@ class HostileRequestTests {
 				"spillway.request.max-body-size=" + MAX_BODY + "B", "spillway.jobs.enabled=false",
 				"spillway.pools.gpt.models=gpt-4o", "spillway.pools.gpt.backends[0].id=mock",
 				"spillway.pools.gpt.backends[0].type=azure", "spillway.pools.gpt.backends[0].deployment=gpt-4o",
-				"spillway.pools.gpt.backends[0].url=" + backend.baseUrl(), "logging.level.root=WARN")
-			.run();
+				"spillway.pools.gpt.backends[0].url=" + backend.baseUrl(), "logging.level.root=WARN",
+				// The most exposed pool there is: any name, passed on as the Azure deployment.
+				"spillway.pools.open.models=*", "spillway.pools.open.backends[0].id=open",
+				"spillway.pools.open.backends[0].type=azure", "spillway.pools.open.backends[0].url=" + backend.baseUrl())
+			.run("--spring.cloud.gateway.server.webflux.routes[0].id=openai-form",
+					"--spring.cloud.gateway.server.webflux.routes[0].uri=lb://gpt",
+					"--spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/v1/**",
+					"--spring.cloud.gateway.server.webflux.routes[1].id=azure-form",
+					"--spring.cloud.gateway.server.webflux.routes[1].uri=lb://gpt",
+					"--spring.cloud.gateway.server.webflux.routes[1].predicates[0]=Path=/openai/deployments/**",
+					"--spring.cloud.gateway.server.webflux.routes[2].id=open",
+					"--spring.cloud.gateway.server.webflux.routes[2].uri=lb://open",
+					"--spring.cloud.gateway.server.webflux.routes[2].predicates[0]=Path=/open/**");
 		port = ((WebServerApplicationContext) gateway).getWebServer().getPort();
 	}
 
@@ -188,6 +199,47 @@ class HostileRequestTests {
 		assertOpenAiError(post(body.getBytes(StandardCharsets.UTF_8), "Authorization: Bearer sk-acme"), 404);
 	}
 
+	@Property(tries = 100)
+	void controlCharactersInAModelAreA400NamingTheField(@ForAll("controlCharacter") char control,
+			@ForAll boolean openPool) {
+		String model = quote("gpt-4o" + control + "request_id=forged status=200");
+		String body = "{\"model\":" + model + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+		TRIED.incrementAndGet();
+		RawHttp.Response response = RawHttp.post(port, openPool ? "/open/v1/chat/completions" : "/v1/chat/completions",
+				"Authorization: Bearer sk-acme", body.getBytes(StandardCharsets.UTF_8));
+		assertOpenAiError(response, 400);
+		assertThat(json.readTree(response.body()).path("error").path("param").asString()).isEqualTo("model");
+		assertThat(response.headers()).doesNotContainKey("x-spillway-model");
+	}
+
+	@Property(tries = 100)
+	void deploymentsThatAreNotOnePathSegmentAreA400NamingTheField(@ForAll("hostileSegment") String segment) {
+		TRIED.incrementAndGet();
+		RawHttp.Response response = RawHttp.post(port, "/open/openai/deployments/" + segment
+				+ "/chat/completions?api-version=2024-10-21", "Authorization: Bearer sk-acme",
+				GOOD.getBytes(StandardCharsets.UTF_8));
+		assertOpenAiError(response, 400);
+		assertThat(json.readTree(response.body()).path("error").path("param").asString()).isEqualTo("deployment");
+	}
+
+	@Property(tries = 100)
+	void aBodyModelThatWouldBecomeAPathOnAnAzureBackendIsA400(@ForAll("hostileModel") String model) {
+		String body = "{\"model\":" + quote(model) + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+		TRIED.incrementAndGet();
+		RawHttp.Response response = RawHttp.post(port, "/open/v1/chat/completions", "Authorization: Bearer sk-acme",
+				body.getBytes(StandardCharsets.UTF_8));
+		assertOpenAiError(response, 400);
+		assertThat(json.readTree(response.body()).path("error").path("param").asString()).isEqualTo("model");
+	}
+
+	@Property(tries = 20)
+	void namesOpenAiCompatibleServersUseAreNotRefusedAsInvalid(
+			@ForAll("compatibleModel") String model) {
+		String body = "{\"model\":" + quote(model) + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+		// The pool lists only gpt-4o: a well-formed name it does not serve is 404, not 400.
+		assertOpenAiError(post(body.getBytes(StandardCharsets.UTF_8), "Authorization: Bearer sk-acme"), 404);
+	}
+
 	private static RawHttp.Response post(byte[] body, String headers) {
 		TRIED.incrementAndGet();
 		return RawHttp.post(port, "/v1/chat/completions", headers, body);
@@ -258,6 +310,27 @@ class HostileRequestTests {
 	@Provide
 	Arbitrary<Character> controlCharacter() {
 		return Arbitraries.of('\r', '\n', '\u0000', '\u000b', '\u000c', '\u007f', '\t');
+	}
+
+	@Provide
+	Arbitrary<String> hostileSegment() {
+		Arbitrary<String> fixed = Arbitraries.of(".", "..", "%2e", "%2e%2e", "%2E%2E", ".%2e", "a%2Fb", "%2F",
+				"a%5Cb", "a%25b", "%0d%0ainjected", "%0a", "%00", "gpt-4o%0d%0aSet-Cookie:x=1");
+		Arbitrary<String> encodedControl = Arbitraries.integers().between(0, 31).map(c -> "gpt%" + String.format("%02x", c));
+		Arbitrary<String> tooLong = Arbitraries.integers().between(257, 2000).map("d"::repeat);
+		return Arbitraries.oneOf(fixed, encodedControl, tooLong);
+	}
+
+	@Provide
+	Arbitrary<String> hostileModel() {
+		return Arbitraries.oneOf(Arbitraries.of(".", "..", "../../v1/files", "a/b", "a\\b", "100%", "gpt-4o/../x"),
+				Arbitraries.integers().between(257, 2000).map("m"::repeat));
+	}
+
+	@Provide
+	Arbitrary<String> compatibleModel() {
+		return Arbitraries.of("ft:gpt-4o:org::id", "meta-llama/Llama-3-8B", "claude-3-5-sonnet@20240620",
+				"llama3.1:8b", "Qwen/Qwen2.5-7B-Instruct", "x".repeat(256));
 	}
 
 	@Provide

@@ -38,6 +38,7 @@ class RequestValidationTests {
 		registry.add("spillway.pools.gpt.backends[0].id", () -> "mock");
 		registry.add("spillway.pools.gpt.backends[0].type", () -> "azure");
 		registry.add("spillway.pools.gpt.backends[0].url", backend::baseUrl);
+		registry.add("spillway.pools.gpt.models", () -> "gpt-4o");
 	}
 
 	@AfterAll

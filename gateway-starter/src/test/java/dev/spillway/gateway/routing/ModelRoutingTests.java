@@ -31,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"spillway.routing.rules[1].pool=mini", "spillway.routing.rules[1].model=gpt-4o-mini",
 				"spillway.limits.tiers.free.requests-per-minute=1000", "spillway.tenants.globex.tier=free",
 				"spillway.pools.gpt.context-fallback.pool=big", "spillway.pools.gpt.context-fallback.model=gpt-4.1",
-				"spillway.pools.gpt.fallback.pool=big" })
+				"spillway.pools.gpt.fallback.pool=big", "spillway.routing.rules[2].when.task=summarise",
+				"spillway.routing.rules[2].pool=listed", "spillway.pools.listed.models=gpt-4o-mini" })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 class ModelRoutingTests {
 
@@ -55,6 +56,10 @@ class ModelRoutingTests {
 			registry.add("spillway.pools." + name + ".backends[0].deployment", () -> deployment);
 			registry.add("spillway.pools." + name + ".backends[0].url", backend::baseUrl);
 		}
+		// "listed" serves only gpt-4o-mini, and passes the requested name on as the deployment.
+		registry.add("spillway.pools.listed.backends[0].id", () -> "listed-backend");
+		registry.add("spillway.pools.listed.backends[0].type", () -> "azure");
+		registry.add("spillway.pools.listed.backends[0].url", backend::baseUrl);
 	}
 
 	@AfterAll
@@ -75,6 +80,15 @@ class ModelRoutingTests {
 		assertThat(answer.headers().get("x-spillway-model")).isEqualTo("gpt-4o-mini");
 		assertThat(backend.requestCount("gpt-4o-mini")).isEqualTo(1);
 		assertThat(backend.requests().get(0).header("x-spillway-task")).as("not forwarded").isNull();
+	}
+
+	@Test
+	void aRuleWithoutAModelCannotCarryANameItsTargetPoolDoesNotList() {
+		Answer answer = post(Map.of("Authorization", "Bearer sk-acme", "x-spillway-task", "summarise"));
+
+		assertThat(answer.status()).isEqualTo(404);
+		assertThat(answer.body()).contains("\"code\":\"model_not_found\"");
+		assertThat(backend.requests()).isEmpty();
 	}
 
 	@Test

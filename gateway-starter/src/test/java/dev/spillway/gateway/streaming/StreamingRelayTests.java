@@ -50,6 +50,7 @@ class StreamingRelayTests {
 		registry.add("spillway.pools.gpt.backends[0].id", () -> "mock");
 		registry.add("spillway.pools.gpt.backends[0].type", () -> "azure");
 		registry.add("spillway.pools.gpt.backends[0].url", backend::baseUrl);
+		registry.add("spillway.pools.gpt.models", () -> "gpt-4o");
 		registry.add("spillway.pools.gpt.backends[0].api-key", () -> "backend-secret");
 	}
 

@@ -1,0 +1,121 @@
+package dev.spillway.gateway.upstream;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import dev.spillway.gateway.request.LlmExchange;
+
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Lets only listed headers cross the gateway on Spillway routes, in one direction: client to backend (the client's
+ * {@code OpenAI-Organization} or {@code Cookie} must not choose what the operator's key is billed to or carry state
+ * upstream) or backend to client (a backend's {@code openai-organization}, {@code x-ms-region},
+ * {@code apim-request-id} or {@code set-cookie} describe the operator's account, not the tenant's request).
+ * <p>
+ * Applied by Spring Cloud Gateway's {@code NettyRoutingFilter} to the headers it sends upstream and to the headers
+ * the backend answered with, before any other filter sees them; ordered last, so headers other header filters add
+ * (e.g. {@code X-Forwarded-*}) must be listed too. Names ending in {@code *} match by prefix; case does not matter.
+ * Headers Spillway itself sets or reads always pass.
+ */
+public final class HeaderAllowList implements HttpHeadersFilter, Ordered {
+
+	/** Headers Spillway sets on the backend request itself: the backend's credentials, the request id, framing. */
+	static final Set<String> SET_BY_SPILLWAY = Set.of("authorization", "api-key", "x-request-id", "content-length",
+			"accept-encoding", "host");
+
+	/**
+	 * Backend headers Spillway reads after the answer arrives: throttle hints and remaining tokens (the
+	 * {@code x-ratelimit-*} ones are replaced by the tenant's before the answer is sent, retry hints are dropped from
+	 * answers that are not errors), the backend's request id (moved to {@code x-backend-request-id}), and framing.
+	 */
+	static final Set<String> READ_BY_SPILLWAY = Set.of("retry-after", "retry-after-ms", "x-ms-retry-after-ms",
+			"x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens", "x-ratelimit-remaining-requests",
+			"x-ratelimit-reset-requests", "x-request-id", "content-length", "transfer-encoding", "content-encoding");
+
+	/** Retry hints: they belong on error answers only. */
+	public static final List<String> RETRY_HINTS = List.of(HttpHeaders.RETRY_AFTER, "retry-after-ms",
+			"x-ms-retry-after-ms");
+
+	private static final String RATE_LIMIT_PREFIX = "x-ratelimit-";
+
+	private final Type type;
+
+	private final Set<String> names;
+
+	private final List<String> prefixes;
+
+	private final Set<String> always;
+
+	private HeaderAllowList(Type type, List<String> allowed, Set<String> always) {
+		this.type = type;
+		this.names = allowed.stream()
+			.filter(name -> !name.endsWith("*"))
+			.map(name -> name.toLowerCase(Locale.ROOT))
+			.collect(Collectors.toUnmodifiableSet());
+		this.prefixes = allowed.stream()
+			.filter(name -> name.endsWith("*"))
+			.map(name -> name.substring(0, name.length() - 1).toLowerCase(Locale.ROOT))
+			.toList();
+		this.always = always;
+	}
+
+	/** The headers of a client request that may reach a backend. */
+	public static HeaderAllowList toBackends(List<String> allowed) {
+		return new HeaderAllowList(Type.REQUEST, allowed, SET_BY_SPILLWAY);
+	}
+
+	/** The headers of a backend's answer that may reach the client. */
+	public static HeaderAllowList toClients(List<String> allowed) {
+		return new HeaderAllowList(Type.RESPONSE, allowed, READ_BY_SPILLWAY);
+	}
+
+	@Override
+	public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
+		if (LlmExchange.of(exchange) == null) {
+			return input;
+		}
+		HttpHeaders kept = new HttpHeaders();
+		input.forEach((name, values) -> {
+			if (passes(name.toLowerCase(Locale.ROOT))) {
+				kept.addAll(name, values);
+			}
+		});
+		return kept;
+	}
+
+	private boolean passes(String name) {
+		if (always.contains(name)) {
+			return true;
+		}
+		if (type == Type.RESPONSE && name.startsWith(RATE_LIMIT_PREFIX)) {
+			// The backend's limits describe a deployment every tenant shares: never the tenant's business.
+			return false;
+		}
+		if (names.contains(name)) {
+			return true;
+		}
+		for (String prefix : prefixes) {
+			if (name.startsWith(prefix)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	@Override
+	public boolean supports(Type type) {
+		return this.type == type;
+	}
+
+	@Override
+	public int getOrder() {
+		return Ordered.LOWEST_PRECEDENCE;
+	}
+
+}
