@@ -41,7 +41,9 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code status=503}, {@code header-delay-ms=200}, {@code reset-after=3} (events, then a TCP reset),
  * {@code stall-after=2} (events, then silence), {@code reset-before-headers=1} (a TCP reset instead of an answer),
  * {@code event-delay-ms=200} (pause between events),
- * {@code quota=1} (429 {@code insufficient_quota}), {@code context=1} (400 {@code context_length_exceeded}). {@link #faults(String, String)} sets standing faults for one
+ * {@code quota=1} (429 {@code insufficient_quota}), {@code context=1} (400 {@code context_length_exceeded}),
+ * {@code impossible-hint-ms=1} (the retry hint given to a request larger than the whole per-minute budget; one
+ * minute by default, like Azure). {@link #faults(String, String)} sets standing faults for one
  * deployment the same way.
  */
 public final class MockOpenAiServer implements AutoCloseable {
@@ -232,6 +234,12 @@ public final class MockOpenAiServer implements AutoCloseable {
 		int completionTokens = embeddings ? 0
 				: Math.max(1, request.path("max_tokens").asInt(
 						request.path("max_completion_tokens").asInt(deployment.config.completionTokens())));
+		if (!deployment.tokens.unlimited() && promptTokens + completionTokens > deployment.tokens.capacity()) {
+			// Like Azure: a request larger than the whole per-minute budget is told to come back after a minute
+			// (or after the hint a test asks for, to play a backend that answers retry-after-ms: 1).
+			return throttled(res, deployment, faults.impossibleHintMs >= 0 ? faults.impossibleHintMs * 1_000_000
+					: Duration.ofMinutes(1).toNanos());
+		}
 		long waitNanos = deployment.admit(promptTokens + completionTokens);
 		if (waitNanos > 0) {
 			return throttled(res, deployment, waitNanos);
@@ -443,7 +451,7 @@ public final class MockOpenAiServer implements AutoCloseable {
 	}
 
 	private record Faults(int status, long headerDelayMs, int resetAfter, int stallAfter, long eventDelayMs,
-			boolean quota, boolean context, boolean resetBeforeHeaders) {
+			boolean quota, boolean context, boolean resetBeforeHeaders, long impossibleHintMs) {
 
 		static Faults parse(String header) {
 			int status = 0;
@@ -454,6 +462,7 @@ public final class MockOpenAiServer implements AutoCloseable {
 			boolean quota = false;
 			boolean context = false;
 			boolean resetBeforeHeaders = false;
+			long impossibleHint = -1;
 			if (header != null) {
 				for (String part : header.split(";")) {
 					String[] kv = part.trim().split("=", 2);
@@ -470,12 +479,14 @@ public final class MockOpenAiServer implements AutoCloseable {
 						case "quota" -> quota = value != 0;
 						case "context" -> context = value != 0;
 						case "reset-before-headers" -> resetBeforeHeaders = value != 0;
+						case "impossible-hint-ms" -> impossibleHint = value;
 						default -> {
 						}
 					}
 				}
 			}
-			return new Faults(status, headerDelay, reset, stall, eventDelay, quota, context, resetBeforeHeaders);
+			return new Faults(status, headerDelay, reset, stall, eventDelay, quota, context, resetBeforeHeaders,
+					impossibleHint);
 		}
 
 	}

@@ -106,7 +106,8 @@ public class SpillwayAutoConfiguration {
 		return new PoolRegistry(properties.getPools(),
 				(pool, backend) -> new BackendState(
 						registry.circuitBreaker("spillway." + pool + "." + backend.getId(), config),
-						breaker.getWaitDurationInOpenState().toMillis()));
+						breaker.getWaitDurationInOpenState().toMillis(),
+						backend.getMaxRequestTokens() == null ? -1 : backend.getMaxRequestTokens()));
 	}
 
 	@Bean

@@ -406,7 +406,23 @@ public class SpillwayProperties implements Validator {
 		@Min(1)
 		private int weight = 1;
 
+		/**
+		 * Largest request (prompt plus reserved completion, in tokens) this backend can ever take, such as a PTU
+		 * deployment's tokens per minute. A larger request skips it at once. Unset: learned from the backend's
+		 * {@code x-ratelimit-limit-tokens}, or from a 429 to a request it reported room for.
+		 */
+		@Min(1)
+		private Long maxRequestTokens;
+
 		public static final String DEFAULT_API_VERSION = "2024-10-21";
+
+		public Long getMaxRequestTokens() {
+			return maxRequestTokens;
+		}
+
+		public void setMaxRequestTokens(Long maxRequestTokens) {
+			this.maxRequestTokens = maxRequestTokens;
+		}
 
 		@AssertTrue(message = "url must be an absolute http or https URL")
 		public boolean isUrlHttp() {

@@ -40,6 +40,17 @@ public class RoutingMetrics {
 			.increment();
 	}
 
+	/** A request was sent again to the same backend after its 429, once its short wait had passed. */
+	public void retried(String pool, String backend, String reason) {
+		Counter.builder("spillway.backend.retries")
+			.description("Requests re-sent to the same backend after a 429 whose wait fitted the spill budget")
+			.tag("pool", pool)
+			.tag("backend", backend)
+			.tag("reason", reason)
+			.register(registry)
+			.increment();
+	}
+
 	/** Time a request spent waiting for a preferred backend to recover, within its spill budget. */
 	public void waited(String pool, Duration wait) {
 		Timer.builder("spillway.spill.wait")

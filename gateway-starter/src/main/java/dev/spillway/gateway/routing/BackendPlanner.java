@@ -5,8 +5,9 @@ import java.util.Set;
 
 /**
  * Decides, for one attempt of one request, what to do: use a backend now, wait for a preferred one that will
- * recover within the request's spill budget, or give up because everything is throttled or broken. Pure: it
- * reads the backends' live state and the clock it is given, nothing else.
+ * recover within the request's spill budget, or give up because everything is throttled or broken. A backend known
+ * to take no request this large is passed over at once and never waited for. Pure: it reads the backends' live
+ * state and the clock it is given, nothing else.
  */
 public final class BackendPlanner {
 
@@ -33,7 +34,7 @@ public final class BackendPlanner {
 	public record Unavailable(long retryAfterMillis) implements Plan {
 	}
 
-	/** Every backend has already failed this request. */
+	/** Every backend has already failed this request, or none can ever take a request this large. */
 	public record Exhausted() implements Plan {
 	}
 
@@ -48,7 +49,8 @@ public final class BackendPlanner {
 			Set<BackendInstance> excluded) {
 		for (List<BackendInstance> group : selector.groups()) {
 			BackendInstance chosen = BackendSelector.chooseInGroup(group, b -> !excluded.contains(b)
-					&& !b.state().circuitOpen() && b.state().availableAtMillis(nowMillis, estimatedTokens) <= nowMillis);
+					&& !b.state().circuitOpen() && b.state().canEverTake(nowMillis, estimatedTokens)
+					&& b.state().availableAtMillis(nowMillis, estimatedTokens) <= nowMillis);
 			if (chosen != null) {
 				return new Use(chosen);
 			}
@@ -60,7 +62,7 @@ public final class BackendPlanner {
 		long earliestThrottle = Long.MAX_VALUE;
 		long earliestHalfOpen = Long.MAX_VALUE;
 		for (BackendInstance backend : selector.backends()) {
-			if (excluded.contains(backend)) {
+			if (excluded.contains(backend) || !backend.state().canEverTake(nowMillis, estimatedTokens)) {
 				continue;
 			}
 			if (backend.state().circuitOpen()) {
@@ -84,7 +86,8 @@ public final class BackendPlanner {
 			Set<BackendInstance> excluded) {
 		long earliest = Long.MAX_VALUE;
 		for (BackendInstance backend : group) {
-			if (!excluded.contains(backend) && !backend.state().circuitOpen()) {
+			if (!excluded.contains(backend) && !backend.state().circuitOpen()
+					&& backend.state().canEverTake(nowMillis, estimatedTokens)) {
 				earliest = Math.min(earliest, backend.state().availableAtMillis(nowMillis, estimatedTokens));
 			}
 		}

@@ -25,9 +25,23 @@ public final class BackendState {
 
 	private volatile long circuitOpenedAtMillis;
 
+	private final long configuredMaxRequestTokens;
+
+	private volatile long learnedMaxRequestTokens = -1;
+
+	private volatile long learnedMaxRequestTokensUntilMillis;
+
 	public BackendState(CircuitBreaker breaker, long openStateMillis) {
+		this(breaker, openStateMillis, -1);
+	}
+
+	/**
+	 * @param configuredMaxRequestTokens the largest request the backend can ever take, as configured, or -1
+	 */
+	public BackendState(CircuitBreaker breaker, long openStateMillis, long configuredMaxRequestTokens) {
 		this.breaker = breaker;
 		this.openStateMillis = openStateMillis;
+		this.configuredMaxRequestTokens = configuredMaxRequestTokens;
 		breaker.getEventPublisher().onStateTransition(event -> {
 			if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
 				circuitOpenedAtMillis = System.currentTimeMillis();
@@ -64,6 +78,31 @@ public final class BackendState {
 
 	public long remainingTokens() {
 		return remainingTokens;
+	}
+
+	/**
+	 * Remembers, until {@code untilMillis}, that the backend takes no request larger than {@code maxTokens} (its
+	 * per-minute token limit, reported or learned from a 429). Returns whether this changed what was known.
+	 */
+	public boolean learnMaxRequestTokens(long maxTokens, long untilMillis) {
+		boolean changed = learnedMaxRequestTokens != maxTokens;
+		this.learnedMaxRequestTokensUntilMillis = Math.max(untilMillis, learnedMaxRequestTokensUntilMillis);
+		this.learnedMaxRequestTokens = maxTokens;
+		return changed;
+	}
+
+	/** The largest request the backend is known to take at {@code nowMillis}, or -1 when nothing is known. */
+	public long maxRequestTokens(long nowMillis) {
+		if (configuredMaxRequestTokens > 0) {
+			return configuredMaxRequestTokens;
+		}
+		return learnedMaxRequestTokensUntilMillis > nowMillis ? learnedMaxRequestTokens : -1;
+	}
+
+	/** Whether a request of {@code estimatedTokens} could ever be taken, as far as is known. */
+	public boolean canEverTake(long nowMillis, long estimatedTokens) {
+		long max = maxRequestTokens(nowMillis);
+		return max < 0 || estimatedTokens <= max;
 	}
 
 	/**

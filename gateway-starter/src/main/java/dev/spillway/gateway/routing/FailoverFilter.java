@@ -58,6 +58,13 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 
 	private static final String REMAINING_TOKENS = "x-ratelimit-remaining-tokens";
 
+	private static final String REMAINING_REQUESTS = "x-ratelimit-remaining-requests";
+
+	private static final String LIMIT_TOKENS = "x-ratelimit-limit-tokens";
+
+	/** How long a learned request-size limit is trusted before the backend is tried with a large request again. */
+	private static final Duration LEARNED_LIMIT_TTL = Duration.ofMinutes(10);
+
 	private static final int MAX_ERROR_BODY = 16 * 1024;
 
 	private final PoolRegistry pools;
@@ -122,6 +129,10 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		if (plan instanceof Unavailable unavailable) {
 			return reject(exchange, llm.pool(), HttpStatus.SERVICE_UNAVAILABLE, unavailable.retryAfterMillis());
 		}
+		long largest = attempts.largestKnownRequest();
+		if (largest >= 0) {
+			return tooLarge(exchange, llm.pool(), largest, llm.request().estimatedTokens());
+		}
 		return reject(exchange, llm.pool(), HttpStatus.SERVICE_UNAVAILABLE, 1000);
 	}
 
@@ -137,11 +148,21 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		HttpStatusCode status = response.getStatusCode();
 		int code = status == null ? 200 : status.value();
 		long now = System.currentTimeMillis();
+		long remainingBefore = backend.state().remainingTokens();
 		rememberRemainingTokens(backend, response.getHeaders(), now);
+		rememberRequestLimit(backend, response.getHeaders(), now);
 		if (code == HttpStatus.TOO_MANY_REQUESTS.value()) {
 			call.released();
 			HttpHeaders headers = HttpHeaders.readOnlyHttpHeaders(response.getHeaders());
+			long estimate = attempts.llm.request().estimatedTokens();
+			learnTooLarge(backend, headers, remainingBefore, estimate, now);
+			attempts.throttledOnce(backend);
 			return errorBody(connection).flatMap(body -> {
+				if (!backend.state().canEverTake(now, estimate)) {
+					// The request, not the backend, is the problem: its wait must not bench it for everyone else.
+					attempts.excluded.add(backend);
+					return next(exchange, chain, attempts, backend, "too_large");
+				}
 				boolean quota = body.contains("insufficient_quota");
 				String reason = quota ? "quota_exhausted" : "rate_limited";
 				Duration wait = quota ? routing.getThrottle().getQuotaExhaustedDuration() : durations.of(headers, now);
@@ -205,8 +226,11 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		exchange.getResponse().setStatusCode(null);
 		Plan plan = attempts.plan();
 		if (attempts.mayRetry()) {
-			if (plan instanceof Use || plan instanceof Wait) {
+			if (plan instanceof Use use && use.backend() != throttled) {
 				metrics.failover(throttled.pool(), throttled.id(), reason);
+			}
+			else if (plan instanceof Use || plan instanceof Wait) {
+				metrics.retried(throttled.pool(), throttled.id(), reason);
 			}
 			return attempt(exchange, chain, attempts, plan);
 		}
@@ -248,6 +272,15 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 				throttled ? "rate_limit_exceeded" : "backends_unavailable", message, null));
 	}
 
+	/** No backend of the pool can ever take a request this large: say so, as OpenAI does, instead of "throttled". */
+	private Mono<Void> tooLarge(ServerWebExchange exchange, String pool, long largest, long requested) {
+		metrics.rejected(pool, "too_large");
+		return ErrorResponses.write(exchange, new OpenAiError(HttpStatus.TOO_MANY_REQUESTS, "tokens",
+				"rate_limit_exceeded", "Request too large for every backend of pool '" + pool + "': the largest takes "
+						+ largest + " tokens per request, this one needs " + requested
+						+ ". Lower max_tokens or the prompt.", null));
+	}
+
 	private void markServedBy(ServerHttpResponse response, BackendInstance backend, LlmExchange llm) {
 		if (routing.isBackendHeader()) {
 			response.getHeaders().set(BACKEND_HEADER, backend.id());
@@ -275,6 +308,54 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		catch (NumberFormatException ex) {
 			// A malformed hint is no hint.
 		}
+	}
+
+	/**
+	 * A backend that reports its per-minute token limit takes no single request above it: share that, so every
+	 * instance skips it at once for larger requests.
+	 */
+	private void rememberRequestLimit(BackendInstance backend, HttpHeaders headers, long now) {
+		String limit = headers.getFirst(LIMIT_TOKENS);
+		if (limit == null) {
+			return;
+		}
+		try {
+			throttles.requestLimit(backend, Long.parseLong(limit.trim()), now + LEARNED_LIMIT_TTL.toMillis());
+		}
+		catch (NumberFormatException ex) {
+			// A malformed hint is no hint.
+		}
+	}
+
+	/**
+	 * A 429 to a request the backend said it had room for (its remaining tokens, before or in this answer, were at
+	 * least the request's estimate, and its requests were not what ran out) means the request itself is too large
+	 * for it: remember that it takes nothing this large, whatever wait it advised.
+	 */
+	private void learnTooLarge(BackendInstance backend, HttpHeaders headers, long remainingBefore, long estimate,
+			long now) {
+		if (estimate <= 1 || "0".equals(trimmed(headers.getFirst(REMAINING_REQUESTS)))) {
+			return;
+		}
+		long remaining = remainingBefore;
+		try {
+			String reported = headers.getFirst(REMAINING_TOKENS);
+			if (reported != null) {
+				remaining = Math.max(remaining, Long.parseLong(reported.trim()));
+			}
+		}
+		catch (NumberFormatException ex) {
+			// Fall back to what the last answer said.
+		}
+		if (remaining >= estimate) {
+			long known = backend.state().maxRequestTokens(now);
+			throttles.requestLimit(backend, known < 0 ? estimate - 1 : Math.min(known, estimate - 1),
+					now + LEARNED_LIMIT_TTL.toMillis());
+		}
+	}
+
+	private static String trimmed(String value) {
+		return value == null ? null : value.trim();
 	}
 
 	/** The (small) body of a backend's error answer, to tell a quota error from a rate limit. */
@@ -310,6 +391,8 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		final Set<BackendInstance> excluded = new HashSet<>(4);
 
 		final Set<String> fallbacksUsed = new HashSet<>(2);
+
+		final Set<BackendInstance> throttledBefore = new HashSet<>(4);
 
 		final int maxAttempts;
 
@@ -368,6 +451,34 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 
 		SpillwayProperties.Pool pool() {
 			return pools.pool(llm.pool());
+		}
+
+		/**
+		 * A backend answered this request 429: it may be tried once more (when its wait fits the spill budget), a
+		 * second 429 takes it out for this request, whatever its hint says.
+		 */
+		void throttledOnce(BackendInstance backend) {
+			if (!throttledBefore.add(backend)) {
+				excluded.add(backend);
+			}
+		}
+
+		/**
+		 * When no backend of the pool can ever take this request because of its size: the largest request any of
+		 * them takes; else -1.
+		 */
+		long largestKnownRequest() {
+			long now = System.currentTimeMillis();
+			long estimate = llm.request().estimatedTokens();
+			long largest = -1;
+			for (BackendInstance backend : selector.backends()) {
+				long max = backend.state().maxRequestTokens(now);
+				if (max < 0 || estimate <= max) {
+					return -1;
+				}
+				largest = Math.max(largest, max);
+			}
+			return largest;
 		}
 
 		Plan plan() {

@@ -26,8 +26,10 @@ import org.springframework.data.redis.listener.ReactiveRedisMessageListenerConta
  * One key per backend, {@code <prefix>:throttle:<pool>:<backend>}, holds the end of its throttle and expires then.
  * A Lua script extends it atomically and never shortens it, and announces the change on
  * {@code <prefix>:throttles}; every instance listens there and extends its mirror. A starting instance loads the
- * live keys. When Redis cannot be reached, each instance goes on with what it knows: a throttle it sees is applied
- * locally at once, and re-shared, together with a reload of everyone else's, as soon as Redis answers again.
+ * live keys. Backends' request-size limits (the largest request one can ever take) are shared the same way, under
+ * {@code <prefix>:hint:<pool>:<backend>}. When Redis cannot be reached, each instance goes on with what it knows: a
+ * throttle it sees is applied locally at once, and re-shared, together with a reload of everyone else's, as soon as
+ * Redis answers again.
  */
 public class SharedThrottles implements SmartLifecycle {
 
@@ -45,6 +47,17 @@ public class SharedThrottles implements SmartLifecycle {
 			return 1
 			""", Long.class);
 
+	/** A backend's request-size limit: an expiring key of its own, announced on the same channel. */
+	private static final RedisScript<Long> HINT = RedisScript.of("""
+			redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2])
+			redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+			redis.call('PUBLISH', ARGV[3], ARGV[4])
+			return 1
+			""", Long.class);
+
+	/** Marks a pub/sub message that carries a request-size limit rather than a throttle. */
+	private static final String LIMIT_MESSAGE = "limit";
+
 	private final PoolRegistry pools;
 
 	private final ReactiveStringRedisTemplate redis;
@@ -52,6 +65,8 @@ public class SharedThrottles implements SmartLifecycle {
 	private final ReactiveRedisConnectionFactory connectionFactory;
 
 	private final String keyPrefix;
+
+	private final String hintPrefix;
 
 	private final String channel;
 
@@ -73,6 +88,7 @@ public class SharedThrottles implements SmartLifecycle {
 		this.redis = redis;
 		this.connectionFactory = redis.getConnectionFactory();
 		this.keyPrefix = keyPrefix + ":throttle:";
+		this.hintPrefix = keyPrefix + ":hint:";
 		this.channel = keyPrefix + ":throttles";
 		this.timeout = timeout;
 		this.resyncInterval = resyncInterval;
@@ -86,6 +102,22 @@ public class SharedThrottles implements SmartLifecycle {
 		if (backend.state().extendThrottle(untilMillis, reason)) {
 			share(backend, untilMillis, reason).subscribe(ok -> {
 			}, failure -> lost("share a throttle", failure));
+		}
+	}
+
+	/**
+	 * Remembers, here at once and on every instance, that {@code backend} takes no request larger than
+	 * {@code maxTokens} until {@code untilMillis} (a hint the backend gave, or one learned from its 429s).
+	 */
+	public void requestLimit(BackendInstance backend, long maxTokens, long untilMillis) {
+		if (backend.state().learnMaxRequestTokens(maxTokens, untilMillis)) {
+			String message = LIMIT_MESSAGE + " " + backend.pool() + " " + backend.id() + " " + maxTokens + " " + untilMillis;
+			redis.execute(HINT, List.of(hintPrefix + backend.pool() + ":" + backend.id()),
+					List.of(Long.toString(maxTokens), Long.toString(untilMillis), channel, message))
+				.next()
+				.timeout(timeout)
+				.subscribe(ok -> {
+				}, failure -> lost("share a request limit", failure));
 		}
 	}
 
@@ -122,7 +154,10 @@ public class SharedThrottles implements SmartLifecycle {
 		Flux<String> load = redis.scan(ScanOptions.scanOptions().match(keyPrefix + "*").count(500).build())
 			.concatMap(key -> redis.opsForValue().get(key).map(value -> key + "=" + value))
 			.doOnNext(this::applyKeyValue);
-		return push.thenMany(load).then().timeout(timeout.multipliedBy(10)).doOnSuccess(done -> {
+		Flux<String> hints = redis.scan(ScanOptions.scanOptions().match(hintPrefix + "*").count(500).build())
+			.concatMap(key -> redis.opsForValue().get(key).map(value -> key + "=" + value))
+			.doOnNext(this::applyHint);
+		return push.thenMany(load).thenMany(hints).then().timeout(timeout.multipliedBy(10)).doOnSuccess(done -> {
 			if (!connected || resyncNeeded) {
 				log.info("Shared throttle state synchronised with Redis");
 			}
@@ -144,7 +179,37 @@ public class SharedThrottles implements SmartLifecycle {
 				value.substring(colon + 1));
 	}
 
+	private void applyHint(String keyAndValue) {
+		int equals = keyAndValue.indexOf('=');
+		String poolAndBackend = keyAndValue.substring(hintPrefix.length(), equals);
+		int split = poolAndBackend.lastIndexOf(':');
+		String[] value = keyAndValue.substring(equals + 1).split(":", 2);
+		if (split > 0 && value.length == 2) {
+			applyLimit(poolAndBackend.substring(0, split), poolAndBackend.substring(split + 1), value[0], value[1]);
+		}
+	}
+
+	private void applyLimit(String pool, String backendId, String tokens, String untilMillis) {
+		BackendInstance backend = pools.instance(pool, backendId);
+		if (backend == null) {
+			return;
+		}
+		try {
+			backend.state().learnMaxRequestTokens(Long.parseLong(tokens), Long.parseLong(untilMillis));
+		}
+		catch (NumberFormatException ex) {
+			log.debug("Ignoring malformed request limit for {}/{}: {}", pool, backendId, tokens);
+		}
+	}
+
 	private void applyMessage(String message) {
+		if (message.startsWith(LIMIT_MESSAGE + " ")) {
+			String[] limit = message.split(" ");
+			if (limit.length == 5) {
+				applyLimit(limit[1], limit[2], limit[3], limit[4]);
+			}
+			return;
+		}
 		String[] parts = message.split(" ", 4);
 		if (parts.length == 4) {
 			apply(parts[0], parts[1], parts[2], parts[3]);

@@ -123,6 +123,9 @@ class JobsTests {
 		properties.put("spillway.jobs.workers", workers);
 		properties.put("spillway.jobs.reclaim-after", "1s");
 		properties.put("spillway.jobs.poll-interval", "50ms");
+		// A job taken over from a stopped instance is sent again with the same Idempotency-Key, which waits until the
+		// stopped instance's in-flight claim has expired.
+		properties.put("spillway.idempotency.in-flight-ttl", "2s");
 		properties.put("spillway.pools.gpt.max-wait", "0s");
 		properties.put("spillway.pools.gpt.backends[0].id", "mock");
 		properties.put("spillway.pools.gpt.backends[0].type", "azure");
