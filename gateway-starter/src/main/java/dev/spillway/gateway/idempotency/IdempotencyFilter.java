@@ -15,6 +15,7 @@ import dev.spillway.gateway.cache.CachedAnswers;
 import dev.spillway.gateway.config.SpillwayProperties;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
 
@@ -71,11 +72,11 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 		}
 		String redisKey = store.key(llm.tenant(), Hashes.sha256Hex(key));
 		String fingerprint = fingerprint(exchange, llm.request());
-		return store.claim(redisKey, fingerprint, config.getInFlightTtl())
+		return EventLoops.resumeOnLoop(exchange, store.claim(redisKey, fingerprint, config.getInFlightTtl())
 			.onErrorResume(failure -> {
 				log.warn("Idempotency-Key not honoured, Redis unreachable: {}", failure.toString());
 				return Mono.just(Optional.of(new IdempotencyRecord("unavailable", fingerprint, 0, false, null, null)));
-			})
+			}))
 			.flatMap(existing -> {
 				if (existing.isEmpty()) {
 					llm.idempotencyClaim(new IdempotencyClaim(redisKey, fingerprint));
@@ -103,6 +104,7 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 			.filter(record -> record.isEmpty() || record.get().done())
 			.next()
 			.timeout(config.getWaitTimeout())
+			.transform(reply -> EventLoops.resumeOnLoop(exchange, reply))
 			.flatMap(record -> {
 				if (record.isPresent()) {
 					return record.get().fingerprint().equals(fingerprint) ? replay(exchange, llm, record.get())

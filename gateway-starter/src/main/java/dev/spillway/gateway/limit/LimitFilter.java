@@ -9,6 +9,7 @@ import reactor.core.publisher.Mono;
 import dev.spillway.gateway.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
 
@@ -49,7 +50,8 @@ public class LimitFilter implements GlobalFilter, Ordered {
 		if (plan.unlimited()) {
 			return chain.filter(exchange);
 		}
-		return limiter.admit(plan, request.estimatedTokens()).flatMap(admission -> {
+		// The reply arrives on a Lettuce I/O thread (or a timer thread after a timeout): the chain goes on elsewhere.
+		return EventLoops.resumeOnLoop(exchange, limiter.admit(plan, request.estimatedTokens())).flatMap(admission -> {
 			llm.admission(admission);
 			return admission.admitted() ? chain.filter(exchange) : reject(exchange, admission, request);
 		});

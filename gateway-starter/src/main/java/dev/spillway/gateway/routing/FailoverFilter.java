@@ -1,5 +1,6 @@
 package dev.spillway.gateway.routing;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -56,8 +57,6 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 	public static final String MODEL_HEADER = "x-spillway-model";
 
 	private static final String REMAINING_TOKENS = "x-ratelimit-remaining-tokens";
-
-	private static final int MAX_ERROR_BODY = 16 * 1024;
 
 	private final PoolRegistry pools;
 
@@ -276,13 +275,24 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		}
 	}
 
-	/** The (small) body of a backend's error answer, to tell a quota error from a rate limit. */
-	private static Mono<String> errorBody(Connection connection) {
-		return connection.inbound()
-			.receive()
-			.aggregate()
-			.asString(StandardCharsets.UTF_8)
-			.map(body -> body.length() > MAX_ERROR_BODY ? body.substring(0, MAX_ERROR_BODY) : body)
+	/**
+	 * The start of a backend's error answer, to tell a quota error from a rate limit: at most
+	 * {@code max-error-body-size} bytes are read, the rest never is (the connection is then closed, not reused).
+	 */
+	private Mono<String> errorBody(Connection connection) {
+		int max = (int) routing.getMaxErrorBodySize().toBytes();
+		return Mono.defer(() -> {
+			ByteArrayOutputStream read = new ByteArrayOutputStream();
+			return connection.inbound()
+				.receive()
+				.takeUntil(part -> {
+					byte[] bytes = new byte[Math.min(part.readableBytes(), max - read.size())];
+					part.readBytes(bytes);
+					read.write(bytes, 0, bytes.length);
+					return read.size() >= max;
+				})
+				.then(Mono.fromSupplier(() -> read.toString(StandardCharsets.UTF_8)));
+		})
 			.timeout(Duration.ofSeconds(2))
 			.onErrorReturn("")
 			.defaultIfEmpty("");
