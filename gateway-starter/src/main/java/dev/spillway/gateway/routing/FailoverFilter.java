@@ -17,6 +17,7 @@ import dev.spillway.gateway.config.SpillwayProperties;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
 import dev.spillway.gateway.observability.RoutingMetrics;
+import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.routing.BackendPlanner.Plan;
 import dev.spillway.gateway.routing.BackendPlanner.Throttled;
@@ -108,7 +109,9 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		if (plan instanceof Wait wait) {
 			Duration pause = Duration.ofMillis(wait.millis());
 			metrics.waited(llm.pool(), pause);
-			return Mono.delay(pause).then(Mono.defer(() -> attempt(exchange, chain, attempts, attempts.plan())));
+			// The delay ends on one of Reactor's timer threads: the next attempt starts on the connection's event loop.
+			return EventLoops.resumeOnLoop(exchange, Mono.delay(pause))
+				.then(Mono.defer(() -> attempt(exchange, chain, attempts, attempts.plan())));
 		}
 		if (!(plan instanceof Use) && attempts.mayRetry() && attempts.fallBackTo(attempts.pool().getFallback())) {
 			metrics.failover(llm.pool(), "-", "fallback_pool");
