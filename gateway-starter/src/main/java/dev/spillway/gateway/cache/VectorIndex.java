@@ -158,7 +158,7 @@ public class VectorIndex implements AutoCloseable {
 	public void refresh() {
 		long now = System.currentTimeMillis();
 		while (!expiries.isEmpty() && expiries.first().atMillis <= now) {
-			remove(expiries.first().id);
+			remove(expiries.pollFirst().id);
 		}
 		if (dirty) {
 			dirty = false;
