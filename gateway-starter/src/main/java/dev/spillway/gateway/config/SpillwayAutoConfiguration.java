@@ -197,8 +197,9 @@ public class SpillwayAutoConfiguration {
 	}
 
 	@Bean
-	IdempotencyFilter spillwayIdempotencyFilter(IdempotencyStore store, SpillwayProperties properties) {
-		return new IdempotencyFilter(store, new CachedAnswers(spillwayJson()), properties.getIdempotency());
+	IdempotencyFilter spillwayIdempotencyFilter(IdempotencyStore store, SpillwayProperties properties,
+			HeavyWork heavyWork) {
+		return new IdempotencyFilter(store, new CachedAnswers(spillwayJson()), properties.getIdempotency(), heavyWork);
 	}
 
 	@Bean

@@ -16,6 +16,7 @@ import dev.spillway.gateway.config.SpillwayProperties;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
 import dev.spillway.gateway.request.EventLoops;
+import dev.spillway.gateway.request.HeavyWork;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
 
@@ -53,10 +54,14 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 
 	private final SpillwayProperties.Idempotency config;
 
-	public IdempotencyFilter(IdempotencyStore store, CachedAnswers answers, SpillwayProperties.Idempotency config) {
+	private final HeavyWork heavyWork;
+
+	public IdempotencyFilter(IdempotencyStore store, CachedAnswers answers, SpillwayProperties.Idempotency config,
+			HeavyWork heavyWork) {
 		this.store = store;
 		this.answers = answers;
 		this.config = config;
+		this.heavyWork = heavyWork;
 	}
 
 	@Override
@@ -71,7 +76,16 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 					"Idempotency-Key must be 1 to 255 characters.", null));
 		}
 		String redisKey = store.key(llm.tenant(), Hashes.sha256Hex(key));
-		String fingerprint = fingerprint(exchange, llm.request());
+		// The fingerprint hashes the whole body: a large one is hashed on the CPU pool.
+		return heavyWork.run(llm.request().bodyBytes().length, () -> fingerprint(exchange, llm.request()))
+			.map(Optional::of)
+			.onErrorResume(HeavyWork.Overloaded.class, full -> Mono.just(Optional.empty()))
+			.flatMap(fingerprint -> fingerprint.isEmpty() ? HeavyWork.overloaded(exchange)
+					: claim(exchange, chain, llm, redisKey, fingerprint.get()));
+	}
+
+	private Mono<Void> claim(ServerWebExchange exchange, GatewayFilterChain chain, LlmExchange llm, String redisKey,
+			String fingerprint) {
 		return EventLoops.resumeOnLoop(exchange, store.claim(redisKey, fingerprint, config.getInFlightTtl())
 			.onErrorResume(failure -> {
 				log.warn("Idempotency-Key not honoured, Redis unreachable: {}", failure.toString());
