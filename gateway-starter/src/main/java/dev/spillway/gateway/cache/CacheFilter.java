@@ -2,6 +2,7 @@ package dev.spillway.gateway.cache;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
@@ -10,6 +11,8 @@ import dev.spillway.gateway.SpillwayFilterOrders;
 import dev.spillway.gateway.cache.ResponseCache.Lookup;
 import dev.spillway.gateway.cache.ResponseCache.Lookup.Outcome;
 import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.request.EventLoops;
+import dev.spillway.gateway.request.HeavyWork;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmOperation;
 import dev.spillway.gateway.request.LlmRequest;
@@ -49,10 +52,14 @@ public class CacheFilter implements GlobalFilter, Ordered {
 
 	private final SpillwayProperties.Cache config;
 
-	public CacheFilter(ResponseCache cache, CachedAnswers answers, SpillwayProperties.Cache config) {
+	private final HeavyWork heavyWork;
+
+	public CacheFilter(ResponseCache cache, CachedAnswers answers, SpillwayProperties.Cache config,
+			HeavyWork heavyWork) {
 		this.cache = cache;
 		this.answers = answers;
 		this.config = config;
+		this.heavyWork = heavyWork;
 	}
 
 	@Override
@@ -67,26 +74,42 @@ public class CacheFilter implements GlobalFilter, Ordered {
 			return chain.filter(exchange);
 		}
 		LlmRequest request = llm.request();
-		HttpHeaders headers = exchange.getResponse().getHeaders();
 		String scope = settings.sharedAcrossTenants() ? "*" : llm.tenant();
-		CacheKeys keys = cacheable(exchange, request) ? CacheKeys.of(scope, llm.pool(), request.model(), request.body(),
-				config.getLastUserMessages(), cache.embeddingModel()) : null;
-		if (keys == null) {
-			llm.cacheOutcome(Outcome.BYPASS);
-			headers.set(CACHE_HEADER, Outcome.BYPASS.name());
-			return chain.filter(exchange);
+		if (!cacheable(exchange, request)) {
+			return bypass(exchange, chain, llm);
 		}
-		return cache.lookup(settings, scope, keys, config.getLookupTimeout()).flatMap(lookup -> {
-			llm.cacheOutcome(lookup.outcome());
-			headers.set(CACHE_HEADER, lookup.outcome().name());
-			if (lookup.outcome() == Outcome.MISS) {
-				if (!noStore(exchange)) {
-					llm.pendingStore(new PendingStore(scope, keys, settings.ttl(), lookup.vector()));
+		// Keys hash the whole body: a large one is hashed on the CPU pool. When that is full, the cache is skipped.
+		return heavyWork.run(request.bodyBytes().length, () -> CacheKeys.of(scope, llm.pool(), request.model(),
+				request.body(), config.getLastUserMessages(), cache.embeddingModel()))
+			.map(Optional::of)
+			.onErrorResume(HeavyWork.Overloaded.class, full -> Mono.just(Optional.empty()))
+			.flatMap(keys -> keys.isEmpty() ? bypass(exchange, chain, llm)
+					: lookup(exchange, chain, llm, settings, scope, keys.get()));
+	}
+
+	private Mono<Void> bypass(ServerWebExchange exchange, GatewayFilterChain chain, LlmExchange llm) {
+		llm.cacheOutcome(Outcome.BYPASS);
+		exchange.getResponse().getHeaders().set(CACHE_HEADER, Outcome.BYPASS.name());
+		return chain.filter(exchange);
+	}
+
+	private Mono<Void> lookup(ServerWebExchange exchange, GatewayFilterChain chain, LlmExchange llm,
+			CacheSettings settings, String scope, CacheKeys keys) {
+		LlmRequest request = llm.request();
+		HttpHeaders headers = exchange.getResponse().getHeaders();
+		// A lookup that read Redis answers on a Lettuce I/O thread: the chain goes on on the connection's event loop.
+		return EventLoops.resumeOnLoop(exchange, cache.lookup(settings, scope, keys, config.getLookupTimeout()))
+			.flatMap(lookup -> {
+				llm.cacheOutcome(lookup.outcome());
+				headers.set(CACHE_HEADER, lookup.outcome().name());
+				if (lookup.outcome() == Outcome.MISS) {
+					if (!noStore(exchange)) {
+						llm.pendingStore(new PendingStore(scope, keys, settings.ttl(), lookup.vector()));
+					}
+					return chain.filter(exchange);
 				}
-				return chain.filter(exchange);
-			}
-			return replay(exchange, request, lookup);
-		});
+				return replay(exchange, request, lookup);
+			});
 	}
 
 	private Mono<Void> replay(ServerWebExchange exchange, LlmRequest request, Lookup lookup) {

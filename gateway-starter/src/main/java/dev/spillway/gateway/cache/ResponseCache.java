@@ -16,7 +16,8 @@ import reactor.core.publisher.Mono;
  * is known to have stored the key: see {@link CacheStore}); only on a miss, and only
  * when semantic lookups are on, it embeds the question, searches this instance's index within the question's
  * partition, applies the similarity threshold and the {@link QuestionCheck}, and reads the best candidate (one more
- * read). Any failure or timeout is a miss: the request goes upstream.
+ * read). Questions longer than {@code max-question-length} are looked up exactly only. Any failure or timeout is a
+ * miss: the request goes upstream.
  */
 public class ResponseCache {
 
@@ -29,16 +30,20 @@ public class ResponseCache {
 
 	private final boolean verify;
 
+	private final int maxQuestionLength;
+
 	private final Map<Lookup.Outcome, Counter> lookups = new EnumMap<>(Lookup.Outcome.class);
 
 	private final Map<Lookup.Outcome, Timer> lookupTimes = new EnumMap<>(Lookup.Outcome.class);
 
 	private final Timer embeddingTime;
 
-	public ResponseCache(CacheStore store, EmbeddingModel embeddings, boolean verify, MeterRegistry meters) {
+	public ResponseCache(CacheStore store, EmbeddingModel embeddings, boolean verify, int maxQuestionLength,
+			MeterRegistry meters) {
 		this.store = store;
 		this.embeddings = embeddings;
 		this.verify = verify;
+		this.maxQuestionLength = maxQuestionLength;
 		for (Lookup.Outcome outcome : Lookup.Outcome.values()) {
 			lookups.put(outcome, Counter.builder("spillway.cache.lookups").tag("result", outcome.name()).register(meters));
 			lookupTimes.put(outcome, Timer.builder("spillway.cache.lookup").tag("result", outcome.name()).register(meters));
@@ -55,7 +60,9 @@ public class ResponseCache {
 		long start = System.nanoTime();
 		String exactKey = store.key(scope, keys.exact());
 		boolean exactKnown = store.mightHave(exactKey);
-		boolean searchable = settings.semantic() && embeddings != null && !keys.question().isBlank();
+		// A question longer than the index keeps is neither searched for nor indexed: exact lookups only.
+		boolean searchable = settings.semantic() && embeddings != null && !keys.question().isBlank()
+				&& keys.question().length() <= maxQuestionLength;
 		if (!exactKnown && !searchable) {
 			// Nothing to wait for: answer at once, without arming a timeout timer for every request.
 			Lookup miss = Lookup.miss(null);

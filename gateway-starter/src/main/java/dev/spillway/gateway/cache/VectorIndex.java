@@ -4,10 +4,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
@@ -28,8 +29,12 @@ import org.apache.lucene.store.ByteBuffersDirectory;
 /**
  * This instance's index of cached questions' embeddings: Lucene's HNSW graph in memory, searched with a filter on
  * the partition, so only questions asked in the same context (system prompt, earlier turns, model, parameters,
- * tenant) are ever compared. Bounded: beyond {@code maxEntries} the oldest go. Searches see additions after the
- * next {@link #refresh()} (Spillway refreshes every 100 ms).
+ * tenant) are ever compared. Bounded: beyond {@code maxEntries} the oldest go, and expired entries are dropped.
+ * <p>
+ * One writer: {@link #add}, {@link #remove} and {@link #refresh} are called from a single thread (the cache's
+ * indexing thread), so the bookkeeping needs no lock; searches, from any thread, read a concurrent map and
+ * Lucene's searcher. Searches see additions after the next {@link #refresh()}; an entry removed or expired is
+ * never returned, refreshed or not.
  */
 public class VectorIndex implements AutoCloseable {
 
@@ -47,10 +52,16 @@ public class VectorIndex implements AutoCloseable {
 
 	private final int maxEntries;
 
-	/** id → expiry and question, oldest first. */
-	private final LinkedHashMap<String, Meta> entries = new LinkedHashMap<>();
+	/** id → expiry and question, read by searches. */
+	private final Map<String, Meta> entries = new ConcurrentHashMap<>();
 
-	private final AtomicBoolean dirty = new AtomicBoolean();
+	/** Ids oldest first (writer only). */
+	private final LinkedHashSet<String> age = new LinkedHashSet<>();
+
+	/** Ids by expiry (writer only), so expired entries are found without a scan. */
+	private final TreeSet<Expiry> expiries = new TreeSet<>();
+
+	private boolean dirty;
 
 	public VectorIndex(int maxEntries) {
 		this.maxEntries = maxEntries;
@@ -63,37 +74,39 @@ public class VectorIndex implements AutoCloseable {
 		}
 	}
 
-	/** Adds (or replaces) a question's embedding. */
+	/** Adds (or replaces) a question's embedding. Writer thread only. */
 	public void add(String id, String partition, String question, float[] vector, long expiresAtMillis) {
 		Document document = new Document();
 		document.add(new StringField(ID, id, Field.Store.YES));
 		document.add(new StringField(PARTITION, partition, Field.Store.NO));
 		document.add(new KnnFloatVectorField(VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
-		List<String> evicted = new ArrayList<>();
-		synchronized (entries) {
-			entries.remove(id);
-			entries.put(id, new Meta(expiresAtMillis, question));
-			Iterator<String> oldest = entries.keySet().iterator();
-			while (entries.size() > maxEntries && oldest.hasNext()) {
-				evicted.add(oldest.next());
-				oldest.remove();
-			}
-		}
+		forget(id);
+		entries.put(id, new Meta(expiresAtMillis, question));
+		age.add(id);
+		expiries.add(new Expiry(expiresAtMillis, id));
 		try {
 			writer.updateDocument(new Term(ID, id), document);
-			for (String gone : evicted) {
+			Iterator<String> oldest = age.iterator();
+			while (age.size() > maxEntries && oldest.hasNext()) {
+				String gone = oldest.next();
+				oldest.remove();
+				Meta meta = entries.remove(gone);
+				if (meta != null) {
+					expiries.remove(new Expiry(meta.expiresAtMillis, gone));
+				}
 				writer.deleteDocuments(new Term(ID, gone));
 			}
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-		dirty.set(true);
+		dirty = true;
 	}
 
+	/** Removes an entry. Writer thread only. */
 	public void remove(String id) {
-		synchronized (entries) {
-			entries.remove(id);
+		if (!forget(id)) {
+			return;
 		}
 		try {
 			writer.deleteDocuments(new Term(ID, id));
@@ -101,7 +114,17 @@ public class VectorIndex implements AutoCloseable {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-		dirty.set(true);
+		dirty = true;
+	}
+
+	private boolean forget(String id) {
+		Meta meta = entries.remove(id);
+		if (meta == null) {
+			return false;
+		}
+		age.remove(id);
+		expiries.remove(new Expiry(meta.expiresAtMillis, id));
+		return true;
 	}
 
 	/** The best live matches in {@code partition}, most similar first, with their cosine similarity. */
@@ -114,10 +137,7 @@ public class VectorIndex implements AutoCloseable {
 				List<Match> matches = new ArrayList<>(top.scoreDocs.length);
 				for (ScoreDoc hit : top.scoreDocs) {
 					String id = searcher.storedFields().document(hit.doc).get(ID);
-					Meta meta;
-					synchronized (entries) {
-						meta = entries.get(id);
-					}
+					Meta meta = entries.get(id);
 					if (meta != null && meta.expiresAtMillis > nowMillis) {
 						// Lucene scores a dot product d of unit vectors as (1 + d) / 2.
 						matches.add(new Match(id, 2 * hit.score - 1));
@@ -134,19 +154,14 @@ public class VectorIndex implements AutoCloseable {
 		}
 	}
 
-	/** Makes recent additions searchable and drops expired entries. */
+	/** Drops expired entries (the earliest expiries first, no scan) and makes changes searchable. Writer only. */
 	public void refresh() {
 		long now = System.currentTimeMillis();
-		List<String> expired = new ArrayList<>();
-		synchronized (entries) {
-			for (Map.Entry<String, Meta> entry : entries.entrySet()) {
-				if (entry.getValue().expiresAtMillis <= now) {
-					expired.add(entry.getKey());
-				}
-			}
+		while (!expiries.isEmpty() && expiries.first().atMillis <= now) {
+			remove(expiries.pollFirst().id);
 		}
-		expired.forEach(this::remove);
-		if (dirty.compareAndSet(true, false)) {
+		if (dirty) {
+			dirty = false;
 			try {
 				searchers.maybeRefresh();
 			}
@@ -158,16 +173,12 @@ public class VectorIndex implements AutoCloseable {
 
 	/** The question an entry was asked as, or {@code null}. */
 	public String question(String id) {
-		synchronized (entries) {
-			Meta meta = entries.get(id);
-			return meta == null ? null : meta.question;
-		}
+		Meta meta = entries.get(id);
+		return meta == null ? null : meta.question;
 	}
 
 	public int size() {
-		synchronized (entries) {
-			return entries.size();
-		}
+		return entries.size();
 	}
 
 	@Override
@@ -178,6 +189,16 @@ public class VectorIndex implements AutoCloseable {
 	}
 
 	private record Meta(long expiresAtMillis, String question) {
+	}
+
+	private record Expiry(long atMillis, String id) implements Comparable<Expiry> {
+
+		@Override
+		public int compareTo(Expiry other) {
+			int byTime = Long.compare(atMillis, other.atMillis);
+			return byTime != 0 ? byTime : id.compareTo(other.id);
+		}
+
 	}
 
 	/** A candidate and its cosine similarity to the question. */

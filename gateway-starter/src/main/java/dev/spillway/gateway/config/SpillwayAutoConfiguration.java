@@ -40,6 +40,7 @@ import dev.spillway.gateway.observability.SpillwayEndpoint;
 import dev.spillway.gateway.observability.SpillwayHealthIndicator;
 import dev.spillway.gateway.observability.TenantView;
 import dev.spillway.gateway.observability.UsageMetrics;
+import dev.spillway.gateway.request.HeavyWork;
 import dev.spillway.gateway.request.LlmExchangeFilter;
 import dev.spillway.gateway.request.RequestBodyFilter;
 import dev.spillway.gateway.routing.BackendState;
@@ -203,7 +204,9 @@ public class SpillwayAutoConfiguration {
 			UsageMetrics usage, RequestLog requestLog, ObjectProvider<ResponseCache> cache, IdempotencyStore idempotency) {
 		return new StreamingResponseFilter(properties.getStreaming().getIdleTimeout(), spillwayJson(),
 				new RequestSettlement(limiter, usage, requestLog, cache.getIfAvailable(),
-						new IdempotencyCompletion(idempotency, properties.getIdempotency().getTtl())));
+						new IdempotencyCompletion(idempotency, properties.getIdempotency().getTtl())),
+				(int) Math.min(Integer.MAX_VALUE - 16, properties.getStreaming().getMaxEventSize().toBytes()),
+				properties.getStreaming().getMaxKeptAnswerLength());
 	}
 
 	@Bean
@@ -224,8 +227,9 @@ public class SpillwayAutoConfiguration {
 
 	@Bean
 	IdempotencyFilter spillwayIdempotencyFilter(IdempotencyStore store, IdempotencyWaiters waiters,
-			SpillwayProperties properties) {
-		return new IdempotencyFilter(store, waiters, new CachedAnswers(spillwayJson()), properties.getIdempotency());
+			SpillwayProperties properties, HeavyWork heavyWork) {
+		return new IdempotencyFilter(store, waiters, new CachedAnswers(spillwayJson()), properties.getIdempotency(),
+				heavyWork);
 	}
 
 	@Bean
@@ -251,9 +255,16 @@ public class SpillwayAutoConfiguration {
 	}
 
 	@Bean
-	RequestBodyFilter spillwayRequestBodyFilter(SpillwayProperties properties, PoolRegistry pools, TokenCounter tokens) {
+	@ConditionalOnMissingBean
+	HeavyWork spillwayHeavyWork(SpillwayProperties properties) {
+		return new HeavyWork(properties.getRequest().getCpuThreads(), properties.getRequest().getCpuQueueCapacity());
+	}
+
+	@Bean
+	RequestBodyFilter spillwayRequestBodyFilter(SpillwayProperties properties, PoolRegistry pools, TokenCounter tokens,
+			HeavyWork heavyWork) {
 		return new RequestBodyFilter(spillwayJson(), pools, properties.getRequest().getMaxBodySize().toBytes(), tokens,
-				properties.getLimits().getDefaultCompletionReservation());
+				properties.getLimits().getDefaultCompletionReservation(), heavyWork);
 	}
 
 	@Bean
@@ -338,10 +349,12 @@ public class SpillwayAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		CacheStore spillwayCacheStore(ReactiveRedisConnectionFactory redis, VectorIndex index,
-				SpillwayProperties properties, EmbeddingModel embeddings) {
+				SpillwayProperties properties, EmbeddingModel embeddings, ObjectProvider<MeterRegistry> meterRegistry) {
+			SpillwayProperties.Cache cache = properties.getCache();
 			return new CacheStore(new ReactiveStringRedisTemplate(redis), spillwayJson(), index,
-					properties.getSharedState().getKeyPrefix(), properties.getCache().getMaxEntries(), embeddings.id(),
-					properties.getSharedState().getCommandTimeout());
+					properties.getSharedState().getKeyPrefix(), cache.getMaxEntries(), embeddings.id(),
+					properties.getSharedState().getCommandTimeout(), cache.getMaxQuestionLength(),
+					cache.getIndexQueueCapacity(), meterRegistry.getIfAvailable(SimpleMeterRegistry::new));
 		}
 
 		@Bean
@@ -349,12 +362,13 @@ public class SpillwayAutoConfiguration {
 		ResponseCache spillwayResponseCache(CacheStore store, EmbeddingModel embeddings, SpillwayProperties properties,
 				ObjectProvider<MeterRegistry> meterRegistry) {
 			return new ResponseCache(store, embeddings instanceof NoEmbeddings ? null : embeddings,
-					properties.getCache().isVerify(), meterRegistry.getIfAvailable(SimpleMeterRegistry::new));
+					properties.getCache().isVerify(), properties.getCache().getMaxQuestionLength(),
+					meterRegistry.getIfAvailable(SimpleMeterRegistry::new));
 		}
 
 		@Bean
-		CacheFilter spillwayCacheFilter(ResponseCache cache, SpillwayProperties properties) {
-			return new CacheFilter(cache, new CachedAnswers(spillwayJson()), properties.getCache());
+		CacheFilter spillwayCacheFilter(ResponseCache cache, SpillwayProperties properties, HeavyWork heavyWork) {
+			return new CacheFilter(cache, new CachedAnswers(spillwayJson()), properties.getCache(), heavyWork);
 		}
 
 	}

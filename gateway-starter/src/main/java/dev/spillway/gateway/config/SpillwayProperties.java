@@ -637,6 +637,36 @@ public class SpillwayProperties implements Validator {
 					|| maxBodySize.toBytes() >= 1024 && maxBodySize.toBytes() <= DataSize.ofGigabytes(1).toBytes();
 		}
 
+		/**
+		 * Threads of Spillway's own pool for CPU-heavy request work (parsing and tokenizing bodies over 32 KB, cache
+		 * keys of such bodies), so neither the event loops nor Reactor's timer threads do it.
+		 */
+		@Min(1)
+		private int cpuThreads = Runtime.getRuntime().availableProcessors();
+
+		/**
+		 * Tasks that may wait per thread of that pool; beyond them a request is answered 503 {@code overloaded} with
+		 * {@code Retry-After}.
+		 */
+		@Min(1)
+		private int cpuQueueCapacity = 64;
+
+		public int getCpuThreads() {
+			return cpuThreads;
+		}
+
+		public void setCpuThreads(int cpuThreads) {
+			this.cpuThreads = cpuThreads;
+		}
+
+		public int getCpuQueueCapacity() {
+			return cpuQueueCapacity;
+		}
+
+		public void setCpuQueueCapacity(int cpuQueueCapacity) {
+			this.cpuQueueCapacity = cpuQueueCapacity;
+		}
+
 	}
 
 	/** Relaying of streamed answers. */
@@ -660,6 +690,42 @@ public class SpillwayProperties implements Validator {
 		@AssertTrue(message = "idle-timeout must be positive")
 		public boolean isIdleTimeoutPositive() {
 			return idleTimeout == null || !idleTimeout.isNegative() && !idleTimeout.isZero();
+		}
+
+		/**
+		 * Largest single event of a streamed answer. A backend that sends more without ending the event has its
+		 * stream ended with an {@code upstream_stream_error} event.
+		 */
+		@NotNull
+		private DataSize maxEventSize = DataSize.ofMegabytes(1);
+
+		/**
+		 * Longest answer text (in characters) kept for the cache and for idempotent replay. A longer answer is relayed
+		 * and charged in full, but neither cached nor kept for replay.
+		 */
+		@Min(1)
+		private int maxKeptAnswerLength = 1024 * 1024;
+
+		public DataSize getMaxEventSize() {
+			return maxEventSize;
+		}
+
+		public void setMaxEventSize(DataSize maxEventSize) {
+			this.maxEventSize = maxEventSize;
+		}
+
+		public int getMaxKeptAnswerLength() {
+			return maxKeptAnswerLength;
+		}
+
+		public void setMaxKeptAnswerLength(int maxKeptAnswerLength) {
+			this.maxKeptAnswerLength = maxKeptAnswerLength;
+		}
+
+		@AssertTrue(message = "max-event-size must be between 1KB and 1GB")
+		public boolean isMaxEventSizeInRange() {
+			return maxEventSize == null
+					|| maxEventSize.toBytes() >= 1024 && maxEventSize.toBytes() <= DataSize.ofGigabytes(1).toBytes();
 		}
 
 	}
@@ -732,6 +798,27 @@ public class SpillwayProperties implements Validator {
 		@AssertTrue(message = "failover-statuses must be HTTP statuses from 400 to 599, other than 429")
 		public boolean isFailoverStatusesValid() {
 			return failoverStatuses.stream().allMatch(s -> s != null && s >= 400 && s <= 599 && s != 429);
+		}
+
+		/**
+		 * Most of a backend's 429 or 400 body read to tell a quota error or a context-length error apart; the rest
+		 * is not read.
+		 */
+		@NotNull
+		private DataSize maxErrorBodySize = DataSize.ofKilobytes(16);
+
+		public DataSize getMaxErrorBodySize() {
+			return maxErrorBodySize;
+		}
+
+		public void setMaxErrorBodySize(DataSize maxErrorBodySize) {
+			this.maxErrorBodySize = maxErrorBodySize;
+		}
+
+		@AssertTrue(message = "max-error-body-size must be between 1KB and 16MB")
+		public boolean isMaxErrorBodySizeInRange() {
+			return maxErrorBodySize == null || maxErrorBodySize.toBytes() >= 1024
+					&& maxErrorBodySize.toBytes() <= DataSize.ofMegabytes(16).toBytes();
 		}
 
 	}
@@ -1246,6 +1333,36 @@ public class SpillwayProperties implements Validator {
 
 		public void setEmbedding(Embedding embedding) {
 			this.embedding = embedding;
+		}
+
+		/**
+		 * Longest question (the embedded user text, in characters) kept in the vector index and carried on the cache
+		 * feed. Answers to longer questions are cached for exact lookups only.
+		 */
+		@Min(1)
+		private int maxQuestionLength = 4096;
+
+		/**
+		 * Index insertions that may wait for the indexing thread. Beyond them an entry is not indexed on this
+		 * instance (exact lookups only), counted by {@code spillway.cache.index.dropped}.
+		 */
+		@Min(1)
+		private int indexQueueCapacity = 10_000;
+
+		public int getMaxQuestionLength() {
+			return maxQuestionLength;
+		}
+
+		public void setMaxQuestionLength(int maxQuestionLength) {
+			this.maxQuestionLength = maxQuestionLength;
+		}
+
+		public int getIndexQueueCapacity() {
+			return indexQueueCapacity;
+		}
+
+		public void setIndexQueueCapacity(int indexQueueCapacity) {
+			this.indexQueueCapacity = indexQueueCapacity;
 		}
 
 	}

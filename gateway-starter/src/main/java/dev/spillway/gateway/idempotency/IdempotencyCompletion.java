@@ -53,7 +53,7 @@ public class IdempotencyCompletion {
 		}
 		boolean stream = llm.request().stream() && status.is2xxSuccessful();
 		if (stream) {
-			if (!usage.complete()) {
+			if (!usage.complete() || !usage.answerKept()) {
 				return null;
 			}
 			return new IdempotencyRecord(IdempotencyRecord.DONE, claim.fingerprint(), status.value(), true, null,

@@ -14,6 +14,8 @@ import dev.spillway.gateway.cache.CachedAnswers;
 import dev.spillway.gateway.config.SpillwayProperties;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.request.EventLoops;
+import dev.spillway.gateway.request.HeavyWork;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
 import dev.spillway.gateway.routing.FailoverFilter;
@@ -55,12 +57,15 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 
 	private final SpillwayProperties.Idempotency config;
 
+	private final HeavyWork heavyWork;
+
 	public IdempotencyFilter(IdempotencyStore store, IdempotencyWaiters waiters, CachedAnswers answers,
-			SpillwayProperties.Idempotency config) {
+			SpillwayProperties.Idempotency config, HeavyWork heavyWork) {
 		this.store = store;
 		this.waiters = waiters;
 		this.answers = answers;
 		this.config = config;
+		this.heavyWork = heavyWork;
 	}
 
 	@Override
@@ -75,13 +80,22 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 					"Idempotency-Key must be 1 to 255 characters.", null));
 		}
 		String redisKey = store.key(llm.tenant(), Hashes.sha256Hex(key));
-		String fingerprint = fingerprint(exchange, llm.request());
+		// The fingerprint hashes the whole body: a large one is hashed on the CPU pool.
+		return heavyWork.run(llm.request().bodyBytes().length, () -> fingerprint(exchange, llm.request()))
+			.map(Optional::of)
+			.onErrorResume(HeavyWork.Overloaded.class, full -> Mono.just(Optional.empty()))
+			.flatMap(fingerprint -> fingerprint.isEmpty() ? HeavyWork.overloaded(exchange)
+					: claim(exchange, chain, llm, redisKey, fingerprint.get()));
+	}
+
+	private Mono<Void> claim(ServerWebExchange exchange, GatewayFilterChain chain, LlmExchange llm, String redisKey,
+			String fingerprint) {
 		String pending = store.pendingValue(fingerprint);
-		return store.claim(redisKey, pending, config.getInFlightTtl())
+		return EventLoops.resumeOnLoop(exchange, store.claim(redisKey, pending, config.getInFlightTtl())
 			.onErrorResume(failure -> {
 				log.warn("Idempotency-Key not honoured, Redis unreachable: {}", failure.toString());
 				return Mono.just(Optional.of(new IdempotencyRecord("unavailable", fingerprint, 0, false, null, null, null)));
-			})
+			}))
 			.flatMap(existing -> {
 				if (existing.isEmpty()) {
 					llm.idempotencyClaim(new IdempotencyClaim(redisKey, fingerprint, pending));
@@ -118,6 +132,7 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 			.next()
 			.timeout(config.getWaitTimeout())
 			.doFinally(signal -> waiter.close())
+			.transform(reply -> EventLoops.resumeOnLoop(exchange, reply))
 			.flatMap(record -> {
 				if (record.isPresent()) {
 					return record.get().fingerprint().equals(fingerprint) ? replay(exchange, llm, record.get())

@@ -20,6 +20,7 @@ import dev.spillway.gateway.error.OpenAiError;
 import dev.spillway.gateway.limit.LimitPlans;
 import dev.spillway.gateway.limit.LimitRejection;
 import dev.spillway.gateway.limit.TenantLimiter;
+import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
 
@@ -88,10 +89,13 @@ public class JobSubmissionFilter implements GlobalFilter, Ordered {
 					"An async job cannot stream; leave out stream or set it to false.", "stream"));
 		}
 		String tenant = llm.tenant();
-		return limiter.admitSubmission(plans.plan(tenant, request.model())).flatMap(admission -> {
+		// Redis replies arrive on Lettuce's I/O threads: the chain goes on on the connection's event loop.
+		return EventLoops.resumeOnLoop(exchange, limiter.admitSubmission(plans.plan(tenant, request.model())))
+			.flatMap(admission -> {
 			llm.admission(admission);
-			return admission.admitted() ? queue(exchange, llm, tenant, request) : rejection.write(exchange, admission, 0);
-		});
+				return admission.admitted() ? queue(exchange, llm, tenant, request)
+						: rejection.write(exchange, admission, 0);
+			});
 	}
 
 	private Mono<Void> queue(ServerWebExchange exchange, LlmExchange llm, String tenant, LlmRequest request) {
@@ -109,10 +113,10 @@ public class JobSubmissionFilter implements GlobalFilter, Ordered {
 		fields.put("headers", json.writeValueAsString(keptHeaders(http.getHeaders())));
 		fields.put("body", body);
 		long bytes = fields.values().stream().mapToLong(value -> value.getBytes(StandardCharsets.UTF_8).length).sum();
-		return store
-			.submit(tenant, id, fields, bytes, config.getMaxQueuedPerTenant(), config.getMaxStoredBytesPerTenant().toBytes())
+		return EventLoops.resumeOnLoop(exchange, store.submit(tenant, id, fields, bytes, config.getMaxQueuedPerTenant(),
+				config.getMaxStoredBytesPerTenant().toBytes()))
 			.flatMap(verdict -> switch (verdict) {
-				case ACCEPTED -> store.enqueue(tenant, id)
+				case ACCEPTED -> EventLoops.resumeOnLoop(exchange, store.enqueue(tenant, id))
 					.then(Mono.defer(() -> accepted(exchange, llm, id, now)))
 					.onErrorResume(failure -> abandon(exchange, tenant, id, failure));
 				case TOO_MANY_OPEN -> queueFull(exchange, "Tenant '" + tenant + "' already has "

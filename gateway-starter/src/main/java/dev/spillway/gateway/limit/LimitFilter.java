@@ -3,6 +3,7 @@ package dev.spillway.gateway.limit;
 import reactor.core.publisher.Mono;
 
 import dev.spillway.gateway.SpillwayFilterOrders;
+import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
 
@@ -42,12 +43,14 @@ public class LimitFilter implements GlobalFilter, Ordered {
 		if (plan.unlimited()) {
 			return chain.filter(exchange);
 		}
-		// A job worker's call: the job's submission took its request, the call takes its tokens.
-		return limiter.admit(plan, request.estimatedTokens(), llm.jobId() == null).flatMap(admission -> {
-			llm.admission(admission);
-			return admission.admitted() ? chain.filter(exchange)
-					: rejection.write(exchange, admission, request.estimatedTokens());
-		});
+		// A job worker's call: the job's submission took its request, the call takes its tokens. The reply arrives
+		// on a Lettuce I/O thread (or a timer thread after a timeout): the chain goes on elsewhere.
+		return EventLoops.resumeOnLoop(exchange, limiter.admit(plan, request.estimatedTokens(), llm.jobId() == null))
+			.flatMap(admission -> {
+				llm.admission(admission);
+				return admission.admitted() ? chain.filter(exchange)
+						: rejection.write(exchange, admission, request.estimatedTokens());
+			});
 	}
 
 	@Override

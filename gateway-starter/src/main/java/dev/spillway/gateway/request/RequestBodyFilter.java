@@ -5,7 +5,6 @@ import java.util.Optional;
 
 import com.knuddels.jtokkit.api.Encoding;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -38,9 +37,6 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 
 	private static final String AZURE_DEPLOYMENTS = "/openai/deployments/";
 
-	/** Bodies larger than this are parsed and tokenized on the parallel scheduler rather than the event loop. */
-	static final int OFF_LOOP_BYTES = 32 * 1024;
-
 	private static final List<String> POSITIVE_INTEGER_FIELDS = List.of("max_tokens", "max_completion_tokens", "n");
 
 	private final JsonMapper json;
@@ -53,13 +49,16 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 
 	private final long defaultCompletionReservation;
 
+	private final HeavyWork heavyWork;
+
 	public RequestBodyFilter(JsonMapper json, PoolRegistry pools, long maxBodyBytes, TokenCounter tokens,
-			long defaultCompletionReservation) {
+			long defaultCompletionReservation, HeavyWork heavyWork) {
 		this.json = json;
 		this.pools = pools;
 		this.maxBodyBytes = (int) Math.min(Integer.MAX_VALUE, maxBodyBytes);
 		this.tokens = tokens;
 		this.defaultCompletionReservation = defaultCompletionReservation;
+		this.heavyWork = heavyWork;
 	}
 
 	@Override
@@ -94,10 +93,13 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 					return ErrorResponses.write(exchange, OpenAiError.requestTooLarge(maxBodyBytes));
 				}
 				byte[] bytes = body.get();
-				Mono<Parsed> parsing = Mono.fromSupplier(() -> parse(request, operation, bytes, llm.pool()));
 				// Tokenizing a long prompt takes milliseconds of CPU: keep it off the event loop that serves I/O.
-				return (bytes.length > OFF_LOOP_BYTES ? parsing.subscribeOn(Schedulers.parallel()) : parsing)
+				return heavyWork.run(bytes.length, () -> parse(request, operation, bytes, llm.pool()))
+					.onErrorResume(HeavyWork.Overloaded.class, full -> Mono.just(Parsed.OVERLOADED))
 					.flatMap(parsed -> {
+						if (parsed == Parsed.OVERLOADED) {
+							return HeavyWork.overloaded(exchange);
+						}
 						if (parsed.error != null) {
 							return ErrorResponses.write(exchange, parsed.error);
 						}
@@ -242,6 +244,8 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 	}
 
 	private record Parsed(LlmRequest request, OpenAiError error) {
+
+		static final Parsed OVERLOADED = new Parsed(null, null);
 
 		static Parsed failed(OpenAiError error) {
 			return new Parsed(null, error);

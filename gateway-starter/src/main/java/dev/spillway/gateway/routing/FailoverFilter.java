@@ -1,5 +1,6 @@
 package dev.spillway.gateway.routing;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import dev.spillway.gateway.config.SpillwayProperties;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
 import dev.spillway.gateway.observability.RoutingMetrics;
+import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.ModelNames;
 import dev.spillway.gateway.routing.BackendPlanner.Plan;
@@ -64,8 +66,6 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 
 	/** How long a learned request-size limit is trusted before the backend is tried with a large request again. */
 	private static final Duration LEARNED_LIMIT_TTL = Duration.ofMinutes(10);
-
-	private static final int MAX_ERROR_BODY = 16 * 1024;
 
 	private final PoolRegistry pools;
 
@@ -117,7 +117,9 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		if (plan instanceof Wait wait) {
 			Duration pause = Duration.ofMillis(wait.millis());
 			metrics.waited(llm.pool(), pause);
-			return Mono.delay(pause).then(Mono.defer(() -> attempt(exchange, chain, attempts, attempts.plan())));
+			// The delay ends on one of Reactor's timer threads: the next attempt starts on the connection's event loop.
+			return EventLoops.resumeOnLoop(exchange, Mono.delay(pause))
+				.then(Mono.defer(() -> attempt(exchange, chain, attempts, attempts.plan())));
 		}
 		if (!(plan instanceof Use) && attempts.mayRetry() && attempts.fallBackTo(attempts.pool().getFallback())) {
 			metrics.failover(llm.pool(), "-", "fallback_pool");
@@ -358,13 +360,24 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		return value == null ? null : value.trim();
 	}
 
-	/** The (small) body of a backend's error answer, to tell a quota error from a rate limit. */
-	private static Mono<String> errorBody(Connection connection) {
-		return connection.inbound()
-			.receive()
-			.aggregate()
-			.asString(StandardCharsets.UTF_8)
-			.map(body -> body.length() > MAX_ERROR_BODY ? body.substring(0, MAX_ERROR_BODY) : body)
+	/**
+	 * The start of a backend's error answer, to tell a quota error from a rate limit: at most
+	 * {@code max-error-body-size} bytes are read, the rest never is (the connection is then closed, not reused).
+	 */
+	private Mono<String> errorBody(Connection connection) {
+		int max = (int) routing.getMaxErrorBodySize().toBytes();
+		return Mono.defer(() -> {
+			ByteArrayOutputStream read = new ByteArrayOutputStream();
+			return connection.inbound()
+				.receive()
+				.takeUntil(part -> {
+					byte[] bytes = new byte[Math.min(part.readableBytes(), max - read.size())];
+					part.readBytes(bytes);
+					read.write(bytes, 0, bytes.length);
+					return read.size() >= max;
+				})
+				.then(Mono.fromSupplier(() -> read.toString(StandardCharsets.UTF_8)));
+		})
 			.timeout(Duration.ofSeconds(2))
 			.onErrorReturn("")
 			.defaultIfEmpty("");

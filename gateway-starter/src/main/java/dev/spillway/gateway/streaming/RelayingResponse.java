@@ -27,7 +27,7 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 /**
  * The client's response on a Spillway route. Event streams are relayed whole event by whole event, each flushed
  * as it completes; silence longer than the idle timeout, an upstream failure, or an upstream end without
- * {@code [DONE]} closes the client's stream with an OpenAI-style error event. Cancelling (the client went away)
+ * {@code [DONE]}, or an event larger than the limit closes the client's stream with an OpenAI-style error event. Cancelling (the client went away)
  * travels upstream, where Spring Cloud Gateway disposes the backend connection.
  */
 final class RelayingResponse extends ServerHttpResponseDecorator {
@@ -42,12 +42,15 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 
 	private final Duration idleTimeout;
 
+	private final int maxEventBytes;
+
 	private volatile Throwable failure;
 
-	RelayingResponse(ServerHttpResponse delegate, LlmExchange llm, Duration idleTimeout) {
+	RelayingResponse(ServerHttpResponse delegate, LlmExchange llm, Duration idleTimeout, int maxEventBytes) {
 		super(delegate);
 		this.llm = llm;
 		this.idleTimeout = idleTimeout;
+		this.maxEventBytes = maxEventBytes;
 	}
 
 	@Override
@@ -91,7 +94,7 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 		UsageCollector usage = llm.usage();
 		boolean clientWantsUsage = llm.request() != null && llm.request().clientWantsUsage();
 		Flux<byte[]> events = Flux.defer(() -> {
-			SseEventSplitter splitter = new SseEventSplitter();
+			SseEventSplitter splitter = new SseEventSplitter(maxEventBytes);
 			return upstream.concatMapIterable(splitter::feed)
 				.doOnDiscard(DataBuffer.class, DataBufferUtils::release)
 				.concatWith(Flux.defer(() -> ending(splitter)))
@@ -127,6 +130,10 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 		if (failure instanceof TimeoutException) {
 			error = OpenAiError.server(HttpStatus.GATEWAY_TIMEOUT, "upstream_idle_timeout",
 					"The upstream sent nothing for " + idleTimeout.toMillis() + " ms; the stream was ended.");
+		}
+		else if (failure instanceof SseEventSplitter.EventTooLargeException) {
+			error = OpenAiError.server(HttpStatus.BAD_GATEWAY, "upstream_stream_error",
+					"The upstream sent an event larger than " + maxEventBytes + " bytes; the stream was ended.");
 		}
 		else if (failure instanceof IncompleteStreamException) {
 			error = OpenAiError.server(HttpStatus.BAD_GATEWAY, "upstream_stream_incomplete",

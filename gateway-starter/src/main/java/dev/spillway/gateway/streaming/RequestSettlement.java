@@ -23,7 +23,7 @@ import org.springframework.web.server.ServerWebExchange;
  * <p>
  * What was used: the answer's {@code usage} when it reported one; otherwise, for a successful answer cut short
  * (a broken stream, a client that went away), the prompt's tokens plus the streamed text counted with the
- * tokenizer — never zero; for an answer that failed before it began (an error status), nothing.
+ * tokenizer as it went by — never zero; for an answer that failed before it began (an error status), nothing.
  */
 public class RequestSettlement {
 
@@ -60,12 +60,13 @@ public class RequestSettlement {
 		requestLog.record(exchange, llm, signal, used.prompt, used.completion);
 	}
 
-	/** Stores a cache miss's answer when it is complete, successful, plain text and not filtered. */
+	/** Stores a cache miss's answer when it is complete, successful, plain text, kept whole and not filtered. */
 	private void storeInCache(LlmExchange llm, HttpStatusCode status, SignalType signal) {
 		PendingStore pending = llm.pendingStore();
 		UsageCollector usage = llm.usage();
 		if (cache == null || pending == null || usage == null || signal != SignalType.ON_COMPLETE || status == null
-				|| status.value() != 200 || llm.upstreamFailed() || !usage.complete() || usage.toolCalls()
+				|| status.value() != 200 || llm.upstreamFailed() || !usage.complete() || !usage.answerKept()
+				|| usage.toolCalls()
 				|| "content_filter".equals(usage.finishReason())) {
 			return;
 		}
@@ -86,7 +87,7 @@ public class RequestSettlement {
 		if (request == null || !answered) {
 			return new Used(0, 0);
 		}
-		long completion = usage == null ? 0 : request.encoding().countTokensOrdinary(usage.streamedText());
+		long completion = usage == null ? 0 : usage.streamedTokens();
 		return new Used(request.promptTokens(), completion);
 	}
 

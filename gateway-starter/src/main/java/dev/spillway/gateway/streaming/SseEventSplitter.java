@@ -11,8 +11,9 @@ import org.springframework.core.io.buffer.DataBufferUtils;
 /**
  * Cuts a byte stream of Server-Sent Events into whole events, bytes unchanged, each with its closing blank line.
  * Network reads split events anywhere; relaying whole events means a failure can always be reported as a
- * clean error event, never glued to half an event. One instance per stream; not thread-safe (a Flux delivers
- * serially).
+ * clean error event, never glued to half an event. An event may not grow past {@code maxEventBytes}: a backend
+ * that never ends one fails the stream ({@link EventTooLargeException}) instead of filling memory. One instance per
+ * stream; not thread-safe (a Flux delivers serially).
  */
 public final class SseEventSplitter {
 
@@ -28,11 +29,22 @@ public final class SseEventSplitter {
 
 	private boolean done;
 
+	private final int maxEventBytes;
+
+	/** A splitter for events of any size (tests, replay of answers already bounded). */
+	public SseEventSplitter() {
+		this(Integer.MAX_VALUE - 16);
+	}
+
+	public SseEventSplitter(int maxEventBytes) {
+		this.maxEventBytes = maxEventBytes;
+	}
+
 	/** Takes one network read (and releases it); returns the events it completed, possibly none. */
 	public List<byte[]> feed(DataBuffer buffer) {
 		try {
 			int readable = buffer.readableByteCount();
-			ensureCapacity(length + readable);
+			ensureCapacity(readable);
 			buffer.read(pending, length, readable);
 			length += readable;
 		}
@@ -44,7 +56,7 @@ public final class SseEventSplitter {
 
 	/** Takes bytes directly (tests, replay). */
 	public List<byte[]> feed(byte[] bytes) {
-		ensureCapacity(length + bytes.length);
+		ensureCapacity(bytes.length);
 		System.arraycopy(bytes, 0, pending, length, bytes.length);
 		length += bytes.length;
 		return drain();
@@ -81,13 +93,31 @@ public final class SseEventSplitter {
 			length -= start;
 		}
 		scanFrom = Math.max(length - 2, 0);
+		if (length > maxEventBytes) {
+			throw new EventTooLargeException(maxEventBytes);
+		}
 		return events == null ? List.of() : events;
 	}
 
-	private void ensureCapacity(int needed) {
+	/**
+	 * Room for {@code more} bytes. What is pending never exceeds {@code maxEventBytes} between reads (see
+	 * {@link #drain}), so the buffer never exceeds that plus one read.
+	 */
+	private void ensureCapacity(int more) {
+		int needed = length + more;
 		if (needed > pending.length) {
-			pending = Arrays.copyOf(pending, Math.max(needed, pending.length * 2));
+			pending = Arrays.copyOf(pending, (int) Math.min(Math.max(needed, (long) pending.length * 2),
+					(long) maxEventBytes + more));
 		}
+	}
+
+	/** An event grew past the limit without its closing blank line. */
+	public static final class EventTooLargeException extends RuntimeException {
+
+		EventTooLargeException(int maxEventBytes) {
+			super("an event of the stream is larger than " + maxEventBytes + " bytes", null, false, false);
+		}
+
 	}
 
 	private static boolean startsWith(byte[] event, byte[] prefix) {

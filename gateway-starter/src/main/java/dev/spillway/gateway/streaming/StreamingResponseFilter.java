@@ -29,8 +29,15 @@ public class StreamingResponseFilter implements GlobalFilter, Ordered {
 
 	private final RequestSettlement settlement;
 
-	public StreamingResponseFilter(Duration idleTimeout, JsonMapper json, RequestSettlement settlement) {
+	private final int maxEventBytes;
+
+	private final int maxKeptAnswerLength;
+
+	public StreamingResponseFilter(Duration idleTimeout, JsonMapper json, RequestSettlement settlement,
+			int maxEventBytes, int maxKeptAnswerLength) {
 		this.idleTimeout = idleTimeout;
+		this.maxEventBytes = maxEventBytes;
+		this.maxKeptAnswerLength = maxKeptAnswerLength;
 		this.json = json;
 		this.settlement = settlement;
 	}
@@ -41,8 +48,9 @@ public class StreamingResponseFilter implements GlobalFilter, Ordered {
 		if (llm == null) {
 			return chain.filter(exchange);
 		}
-		llm.usage(new UsageCollector(json));
-		RelayingResponse response = new RelayingResponse(exchange.getResponse(), llm, idleTimeout);
+		llm.usage(new UsageCollector(json, maxKeptAnswerLength,
+				() -> llm.request() == null ? null : llm.request().encoding()));
+		RelayingResponse response = new RelayingResponse(exchange.getResponse(), llm, idleTimeout, maxEventBytes);
 		response.beforeCommit(() -> {
 			RateLimitHeaders.replace(response.getHeaders(), llm.admission());
 			HttpStatusCode status = response.getStatusCode();

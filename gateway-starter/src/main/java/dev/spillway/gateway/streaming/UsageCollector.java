@@ -4,8 +4,10 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 
+import com.knuddels.jtokkit.api.Encoding;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -17,17 +19,32 @@ import org.springframework.core.io.buffer.DataBuffer;
 /**
  * Reads an answer on its way to the client for what settles the request: the {@code usage} it reports (from the
  * JSON body, or from a stream's usage chunk) and, in case no usage arrives (a cut stream, a client that went
- * away), the text it streamed, so it can be counted. Also notes when the first content token went out.
- * One per request; events arrive serially.
+ * away), a count of the tokens it streamed, kept as the text goes by (pieces of a few KB, cut between words, are
+ * counted and dropped), so a long answer is charged in full without being held. The text itself is kept up to
+ * {@code maxKeptLength} characters for the cache and idempotent replay; a longer answer is neither cached nor kept.
+ * Also notes when the first content token went out. One per request; events arrive serially.
  */
 public final class UsageCollector {
 
 	/** Larger JSON answers are relayed but not inspected. */
 	static final int MAX_JSON_BODY = 8 * 1024 * 1024;
 
+	/** Uncounted text is counted once it is this long. */
+	static final int COUNT_EVERY = 4096;
+
 	private final JsonMapper json;
 
-	private final StringBuilder text = new StringBuilder();
+	private final int maxKeptLength;
+
+	private final Supplier<Encoding> encoding;
+
+	/** The answer's text while it is within {@code maxKeptLength}; {@code null} once it went past. */
+	private StringBuilder text = new StringBuilder();
+
+	/** Text not counted yet. */
+	private final StringBuilder uncounted = new StringBuilder();
+
+	private long countedTokens;
 
 	private ByteArrayOutputStream body;
 
@@ -51,8 +68,14 @@ public final class UsageCollector {
 
 	private volatile boolean done;
 
-	public UsageCollector(JsonMapper json) {
+	/**
+	 * @param maxKeptLength the longest text kept for replay
+	 * @param encoding the tokenizer of the request, {@code null} while unknown (nothing is charged without a request)
+	 */
+	public UsageCollector(JsonMapper json, int maxKeptLength, Supplier<Encoding> encoding) {
 		this.json = json;
+		this.maxKeptLength = maxKeptLength;
+		this.encoding = encoding;
 	}
 
 	/**
@@ -176,9 +199,15 @@ public final class UsageCollector {
 		return completionTokens;
 	}
 
-	/** The text streamed so far (content, tool-call arguments), for counting when no usage arrived. */
-	public String streamedText() {
-		return text.toString();
+	/** Tokens of the text streamed so far (content, tool-call arguments), for charging when no usage arrived. */
+	public synchronized long streamedTokens() {
+		count(true);
+		return countedTokens;
+	}
+
+	/** Whether the whole answer text was kept (it was not longer than the limit), so it may be cached or replayed. */
+	public synchronized boolean answerKept() {
+		return text != null;
 	}
 
 	/** Marks a stream that ended with {@code data: [DONE]}. */
@@ -216,8 +245,11 @@ public final class UsageCollector {
 	 * @param fallbackModel the model to name when the answer named none
 	 * @param keepJson whether to keep the original JSON answer alongside
 	 */
-	public CacheEntry toEntry(String fallbackModel, boolean keepJson) {
-		return new CacheEntry(model != null ? model : fallbackModel, streamedText(),
+	public synchronized CacheEntry toEntry(String fallbackModel, boolean keepJson) {
+		if (text == null) {
+			throw new IllegalStateException("the answer was longer than the kept limit");
+		}
+		return new CacheEntry(model != null ? model : fallbackModel, text.toString(),
 				finishReason == null ? "stop" : finishReason, Math.max(0, promptTokens), Math.max(0, completionTokens),
 				System.currentTimeMillis(), keepJson ? answerJson : null);
 	}
@@ -251,13 +283,51 @@ public final class UsageCollector {
 		}
 	}
 
-	private void append(String piece) {
+	private synchronized void append(String piece) {
 		if (!piece.isEmpty()) {
 			if (firstTokenNanos == 0) {
 				firstTokenNanos = System.nanoTime();
 			}
-			text.append(piece);
+			if (text != null) {
+				if (text.length() + piece.length() > maxKeptLength) {
+					text = null;
+				}
+				else {
+					text.append(piece);
+				}
+			}
+			uncounted.append(piece);
+			if (uncounted.length() >= COUNT_EVERY) {
+				count(false);
+			}
 		}
+	}
+
+	/**
+	 * Counts the uncounted text: all of it, or up to the last space before a word, where the tokenizer would cut
+	 * anyway (its pieces begin with their leading space), so counting in parts gives the count of the whole.
+	 */
+	private void count(boolean all) {
+		if (uncounted.isEmpty()) {
+			return;
+		}
+		Encoding tokenizer = encoding.get();
+		int end = all ? uncounted.length() : cut(uncounted);
+		if (tokenizer != null) {
+			countedTokens += tokenizer.countTokensOrdinary(uncounted.substring(0, end));
+		}
+		uncounted.delete(0, end);
+	}
+
+	/** Where to cut: before the last space between two non-spaces, else (one long word) everything. */
+	private static int cut(CharSequence text) {
+		for (int i = text.length() - 2; i > 0; i--) {
+			if (text.charAt(i) == ' ' && !Character.isWhitespace(text.charAt(i - 1))
+					&& !Character.isWhitespace(text.charAt(i + 1))) {
+				return i;
+			}
+		}
+		return text.length();
 	}
 
 	/** Index of the JSON after {@code data:}, or -1 when the event carries no JSON object. */

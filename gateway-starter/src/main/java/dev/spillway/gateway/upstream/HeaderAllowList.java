@@ -30,13 +30,13 @@ public final class HeaderAllowList implements HttpHeadersFilter, Ordered {
 			"accept-encoding", "host");
 
 	/**
-	 * Backend headers Spillway reads after the answer arrives: throttle hints and remaining tokens (the
+	 * Backend headers Spillway reads after the answer arrives: throttle hints, token limits and remaining tokens (the
 	 * {@code x-ratelimit-*} ones are replaced by the tenant's before the answer is sent, retry hints are dropped from
 	 * answers that are not errors), the backend's request id (moved to {@code x-backend-request-id}), and framing.
 	 */
 	static final Set<String> READ_BY_SPILLWAY = Set.of("retry-after", "retry-after-ms", "x-ms-retry-after-ms",
-			"x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens", "x-ratelimit-remaining-requests",
-			"x-ratelimit-reset-requests", "x-request-id", "content-length", "transfer-encoding", "content-encoding");
+			"x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
+			"x-ratelimit-remaining-requests", "x-ratelimit-reset-requests", "x-request-id", "content-length", "transfer-encoding", "content-encoding");
 
 	/** Retry hints: they belong on error answers only. */
 	public static final List<String> RETRY_HINTS = List.of(HttpHeaders.RETRY_AFTER, "retry-after-ms",

@@ -25,6 +25,17 @@ class SseEventSplitterTests {
 	}
 
 	@Test
+	void anEventMayReachTheLimitButNotPassIt() {
+		SseEventSplitter splitter = new SseEventSplitter(20);
+
+		assertThat(text(splitter.feed(bytes("data: 0123456789\n\n")))).containsExactly("data: 0123456789\n\n");
+		splitter.feed(bytes("data: 01234"));
+		assertThat(splitter.feed(bytes("567890123"))).isEmpty();
+		org.assertj.core.api.Assertions.assertThatThrownBy(() -> splitter.feed(bytes("4")))
+			.isInstanceOf(SseEventSplitter.EventTooLargeException.class);
+	}
+
+	@Test
 	void crlfFramingIsRecognised() {
 		SseEventSplitter splitter = new SseEventSplitter();
 

@@ -1,0 +1,50 @@
+package dev.spillway.gateway.streaming;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import com.knuddels.jtokkit.api.Encoding;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.spillway.gateway.limit.TokenCounter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class UsageCollectorTests {
+
+	static final JsonMapper json = JsonMapper.builder().build();
+
+	static final Encoding encoding = new TokenCounter(Map.of()).encoding(null, "gpt-4o");
+
+	@Test
+	void aLongStreamIsCountedInPartsToTheCountOfTheWholeTextAndIsNotKept() {
+		UsageCollector usage = new UsageCollector(json, 1000, () -> encoding);
+		StringBuilder whole = new StringBuilder();
+		for (int i = 0; i < 5000; i++) {
+			String piece = (i == 0 ? "" : " ") + "token" + (i % 13) + (i % 7 == 0 ? "." : "");
+			whole.append(piece);
+			usage.onEvent(event(piece), false);
+		}
+
+		assertThat(usage.streamedTokens()).isEqualTo(encoding.countTokensOrdinary(whole.toString()));
+		assertThat(usage.answerKept()).isFalse();
+	}
+
+	@Test
+	void aShortStreamIsKeptWhole() {
+		UsageCollector usage = new UsageCollector(json, 1000, () -> encoding);
+		usage.onEvent(event("Hello"), false);
+		usage.onEvent(event(" world"), false);
+
+		assertThat(usage.answerKept()).isTrue();
+		assertThat(usage.toEntry("gpt-4o", false).content()).isEqualTo("Hello world");
+		assertThat(usage.streamedTokens()).isEqualTo(encoding.countTokensOrdinary("Hello world"));
+	}
+
+	private static byte[] event(String content) {
+		return ("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":" + json.writeValueAsString(content)
+				+ "}}]}\n\n").getBytes(StandardCharsets.UTF_8);
+	}
+
+}
