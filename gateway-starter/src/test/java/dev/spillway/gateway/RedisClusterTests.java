@@ -8,6 +8,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -91,7 +95,8 @@ class RedisClusterTests {
 	@Test
 	void everyFeatureWorksOnAClusterAndThroughAMasterFailover() throws IOException {
 		ConfigurableApplicationContext second = null;
-		try (ConfigurableApplicationContext gateway = startGateway()) {
+		ConfigurableApplicationContext gateway = startGateway();
+		try {
 			GatewayClient client = new GatewayClient(((WebServerApplicationContext) gateway).getWebServer().getPort());
 
 			everyFeatureWorks(client, "tight-before", "before");
@@ -141,9 +146,26 @@ class RedisClusterTests {
 			}
 		}
 		finally {
+			closeWithin(gateway);
 			if (second != null) {
-				second.close();
+				closeWithin(second);
 			}
+		}
+	}
+
+	/**
+	 * Once (in one run of many) closing a context after the failover hung inside Lettuce's client shutdown; the test
+	 * has asserted everything by then, so a close that takes too long is reported rather than left to stop the build.
+	 */
+	private static void closeWithin(ConfigurableApplicationContext context) {
+		try {
+			CompletableFuture.runAsync(context::close).get(30, TimeUnit.SECONDS);
+		}
+		catch (TimeoutException ex) {
+			System.out.println("Closing a gateway context took longer than 30 s; going on");
+		}
+		catch (InterruptedException | ExecutionException ex) {
+			throw new IllegalStateException(ex);
 		}
 	}
 
