@@ -73,6 +73,7 @@ class CacheBoundsTests {
 	@DynamicPropertySource
 	static void redis(DynamicPropertyRegistry registry) {
 		TestRedis.register(registry);
+		registry.add("spillway.pools.gpt.models", () -> "gpt-4o");
 		registry.add("spillway.pools.gpt.backends[0].id", () -> "unused");
 		registry.add("spillway.pools.gpt.backends[0].url", () -> "http://127.0.0.1:9");
 	}

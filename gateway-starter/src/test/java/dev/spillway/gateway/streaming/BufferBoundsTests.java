@@ -36,7 +36,8 @@ import static org.awaitility.Awaitility.await;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "spillway.streaming.max-event-size=64KB", "spillway.streaming.max-kept-answer-length=2000",
 				"spillway.cache.enabled=true", "spillway.cache.embedding.type=none",
-				"spillway.pools.gpt.context-fallback.pool=big", "spillway.pools.gpt.context-fallback.model=gpt-4.1" })
+				"spillway.pools.gpt.context-fallback.pool=big", "spillway.pools.gpt.context-fallback.model=gpt-4.1",
+				"spillway.pools.gpt.models=gpt-4o", "spillway.pools.big.models=gpt-4.1" })
 class BufferBoundsTests {
 
 	static final Map<String, String> ACME = Map.of("Authorization", "Bearer sk-acme");
