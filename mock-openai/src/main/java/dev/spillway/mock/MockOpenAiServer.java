@@ -51,6 +51,9 @@ public final class MockOpenAiServer implements AutoCloseable {
 	/** Request header that injects faults, see the class description. */
 	public static final String FAULT_HEADER = "x-mock-fault";
 
+	/** The longest completion the simulated model writes, as gpt-4o's 16,384 output tokens. */
+	public static final int MAX_COMPLETION_TOKENS = 16_384;
+
 	private static final Logger log = LoggerFactory.getLogger(MockOpenAiServer.class);
 
 	private static final JsonMapper json = JsonMapper.builder().build();
@@ -231,6 +234,12 @@ public final class MockOpenAiServer implements AutoCloseable {
 					"You exceeded your current quota, please check your plan and billing details.");
 		}
 		int promptTokens = Math.max(1, request.toString().length() / 4);
+		long askedFor = request.path("max_tokens").asLong(request.path("max_completion_tokens").asLong(0));
+		if (!embeddings && askedFor > MAX_COMPLETION_TOKENS) {
+			// As OpenAI does: a completion longer than the model can write is refused, not written.
+			return error(res, HttpResponseStatus.BAD_REQUEST, "invalid_request_error", "max_tokens is too large: "
+					+ askedFor + ". This model supports at most " + MAX_COMPLETION_TOKENS + " completion tokens.");
+		}
 		int completionTokens = embeddings ? 0
 				: Math.max(1, request.path("max_tokens").asInt(
 						request.path("max_completion_tokens").asInt(deployment.config.completionTokens())));

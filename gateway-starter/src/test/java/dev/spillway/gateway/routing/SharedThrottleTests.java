@@ -48,6 +48,12 @@ class SharedThrottleTests {
 	void startTwoInstances() {
 		one = startInstance();
 		two = startInstance();
+		// An instance hears throttles once its subscription is in place; starting returns before that.
+		try (StatefulRedisConnection<String, String> redis = TestRedis.connect(TestRedis.sharedUrl())) {
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> redis.sync().pubsubNumsub(keyPrefix + ":throttles").getOrDefault(keyPrefix + ":throttles",
+						0L) >= 2);
+		}
 	}
 
 	@AfterEach
