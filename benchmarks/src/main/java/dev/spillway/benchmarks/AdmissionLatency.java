@@ -63,7 +63,8 @@ public final class AdmissionLatency {
 			properties.getTenants().put("bench", tenant);
 			String prefix = "bench-" + UUID.randomUUID();
 			TenantLimiter limiter = new TenantLimiter(factory, Duration.ofSeconds(2), Duration.ofSeconds(1),
-					SpillwayProperties.RedisDownPolicy.FAIL_OPEN, new LimitPlans(properties, prefix, 1));
+					SpillwayProperties.RedisDownPolicy.FAIL_OPEN, new LimitPlans(properties, prefix, 1),
+					java.time.Clock.systemUTC());
 			LimitPlan plan = new LimitPlans(properties, prefix, 1).plan("bench", "gpt-4o");
 			ReactiveStringRedisTemplate redis = new ReactiveStringRedisTemplate(factory);
 

@@ -22,6 +22,15 @@ final class BenchProcess implements AutoCloseable {
 
 	private static final long CLOCK_TICKS_PER_SECOND = 100;
 
+	/**
+	 * The tenant key the benchmarks give the sample gateway. Not the README's demo key: the sample refuses that one
+	 * whenever it serves deployments other than its embedded ones, as every benchmark does.
+	 */
+	static final String TENANT_KEY = "sk-spillway-bench-loopback-only";
+
+	/** The command-line property that sets it (the sample's {@code SPILLWAY_DEMO_KEY} placeholder). */
+	static final String TENANT_KEY_PROPERTY = "--SPILLWAY_DEMO_KEY=" + TENANT_KEY;
+
 	final String name;
 
 	final int port;

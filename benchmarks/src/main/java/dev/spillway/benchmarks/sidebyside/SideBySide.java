@@ -32,7 +32,7 @@ import dev.spillway.benchmarks.Loopback;
  */
 public final class SideBySide {
 
-	private static final String API_KEY = "sk-spillway-demo";
+	private static final String API_KEY = BenchProcess.TENANT_KEY;
 
 	private static final Path OUT = Path.of("benchmarks", "target", "side-by-side");
 
@@ -129,7 +129,7 @@ public final class SideBySide {
 					launch.addAll(List.of("-jar", sampleJar.toString(),
 							"--spring.config.additional-location=optional:file:benchmarks/spillway-bench.yml",
 							"--bench.backend-url=" + backendUrl, "--spring.data.redis.url=" + redisUrl,
-							"--management.server.port=0",
+							"--management.server.port=0", BenchProcess.TENANT_KEY_PROPERTY,
 							// Each Spillway process is its own deployment: none hears the others' cache announcements.
 							"--spillway.shared-state.key-prefix=" + target));
 					// A property given twice on the command line becomes a list and fails to bind: a variant's own

@@ -68,6 +68,7 @@ public final class SoakRun {
 				List.of("-Xms256m", "-Xmx1g"),
 				List.of("-jar", Path.of("sample-gateway", "target", "spillway-sample-gateway.jar").toString(),
 						"--server.port=" + port, "--management.server.port=0", "--spillway.demo.embedded=false",
+						BenchProcess.TENANT_KEY_PROPERTY,
 						"--spillway.demo.ptu-url=" + deployments.baseUrl(),
 						"--spillway.demo.paygo-url=" + deployments.baseUrl(),
 						"--spring.data.redis.url=redis://127.0.0.1:" + redisPort,
@@ -79,11 +80,11 @@ public final class SoakRun {
 			.build();
 		HttpClient client = HttpClient.create(connections).baseUrl(gateway.baseUrl())
 			.responseTimeout(Duration.ofSeconds(60))
-			.headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer sk-spillway-demo")
+			.headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + BenchProcess.TENANT_KEY)
 				.set(HttpHeaderNames.CONTENT_TYPE, "application/json"));
 		List<String> samples = new ArrayList<>();
 		try {
-			gateway.awaitReady("sk-spillway-demo");
+			gateway.awaitReady(BenchProcess.TENANT_KEY);
 			log("gateway ready; " + duration.toMinutes() + " min at " + rate + " requests/s");
 			long start = System.nanoTime();
 			Disposable load = Flux.interval(Duration.ofNanos(1_000_000_000L / rate))
