@@ -30,6 +30,7 @@ import dev.spillway.gateway.jobs.JobToken;
 import dev.spillway.gateway.jobs.JobWorkers;
 import dev.spillway.gateway.limit.LimitFilter;
 import dev.spillway.gateway.limit.LimitRejection;
+import dev.spillway.gateway.error.RetrySpread;
 import dev.spillway.gateway.limit.LimitPlans;
 import dev.spillway.gateway.limit.TenantLimiter;
 import dev.spillway.gateway.limit.TokenCounter;
@@ -133,8 +134,8 @@ public class SpillwayAutoConfiguration {
 
 	@Bean
 	FailoverFilter spillwayFailoverFilter(PoolRegistry pools, SharedThrottles throttles,
-			SpillwayProperties properties, RoutingMetrics metrics) {
-		return new FailoverFilter(pools, throttles, properties.getRouting(), metrics);
+			SpillwayProperties properties, RoutingMetrics metrics, @Qualifier("spillwayClock") Clock clock) {
+		return new FailoverFilter(pools, throttles, properties.getRouting(), metrics, clock);
 	}
 
 	@Bean
@@ -162,14 +163,15 @@ public class SpillwayAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	TenantLimiter spillwayTenantLimiter(SpillwayProperties properties, ReactiveRedisConnectionFactory redis) {
+	TenantLimiter spillwayTenantLimiter(SpillwayProperties properties, ReactiveRedisConnectionFactory redis,
+			@Qualifier("spillwayClock") Clock clock) {
 		SpillwayProperties.Limits limits = properties.getLimits();
 		return new TenantLimiter(redis, properties.getSharedState().getCommandTimeout(), limits.getRedisRetryInterval(),
 				limits.getWhenRedisDown(), new LimitPlans(properties, properties.getSharedState().getKeyPrefix(),
-						limits.getLocalInstances()));
+						limits.getLocalInstances()), clock);
 	}
 
-	/** The clock limits and jobs read the date from; a bean so tests can fix it. */
+	/** The clock limits refill by and read the date from, and jobs expire by; a bean so tests can fix it. */
 	@Bean
 	@ConditionalOnMissingBean(name = "spillwayClock")
 	Clock spillwayClock() {
@@ -178,7 +180,8 @@ public class SpillwayAutoConfiguration {
 
 	@Bean
 	LimitRejection spillwayLimitRejection(@Qualifier("spillwayClock") Clock clock, SpillwayProperties properties) {
-		return new LimitRejection(clock, properties.getLimits().getRedisRetryInterval());
+		return new LimitRejection(clock, properties.getLimits().getRedisRetryInterval(),
+				new RetrySpread(clock, properties.getLimits().getRetrySpread()));
 	}
 
 	@Bean

@@ -755,6 +755,21 @@ public class SpillwayProperties implements Validator {
 		/** Whether responses carry {@code x-spillway-backend} naming the backend that served them. */
 		private boolean backendHeader = true;
 
+		/**
+		 * When every backend of a pool is throttled: the most the advised wait may exceed the pool's earliest
+		 * recovery. Requests refused together are spread evenly over it, so they do not all return at once.
+		 */
+		@NotNull
+		private Duration retrySpread = Duration.ofSeconds(5);
+
+		public Duration getRetrySpread() {
+			return retrySpread;
+		}
+
+		public void setRetrySpread(Duration retrySpread) {
+			this.retrySpread = retrySpread;
+		}
+
 		/** How long a 429 takes a backend out. */
 		@Valid
 		private Throttle throttle = new Throttle();
@@ -1103,6 +1118,22 @@ public class SpillwayProperties implements Validator {
 		/** After Redis failed an admission, how long admissions apply the policy before trying Redis again. */
 		@NotNull
 		private Duration redisRetryInterval = Duration.ofSeconds(1);
+
+		/**
+		 * The most a refused request's advised wait may exceed the time until it alone would fit. Requests refused
+		 * together by one bucket are told consecutive moments, each after the previous one's share has refilled, so
+		 * they do not all come back at once; {@code 0} tells each only its own wait.
+		 */
+		@NotNull
+		private Duration retrySpread = Duration.ofSeconds(20);
+
+		public Duration getRetrySpread() {
+			return retrySpread;
+		}
+
+		public void setRetrySpread(Duration retrySpread) {
+			this.retrySpread = retrySpread;
+		}
 
 		public Map<String, Tier> getTiers() {
 			return tiers;

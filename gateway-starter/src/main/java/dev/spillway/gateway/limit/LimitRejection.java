@@ -7,8 +7,11 @@ import java.time.ZoneOffset;
 
 import reactor.core.publisher.Mono;
 
+import io.github.bucket4j.Bandwidth;
+
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.error.RetrySpread;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.web.server.ServerWebExchange;
@@ -16,7 +19,8 @@ import org.springframework.web.server.ServerWebExchange;
 /**
  * The answer to a request its tenant's limits refused. Over a per-minute limit: 429 {@code rate_limit_exceeded}
  * with {@code Retry-After}; over the daily quota: 429 {@code daily_quota_exceeded} with the time until it renews at
- * midnight UTC (read from the injected clock); limits unavailable under {@code fail-closed}: 503.
+ * midnight UTC (read from the injected clock); limits unavailable under {@code fail-closed}: 503. Requests refused
+ * together by one bucket are told waits spread by {@link RetrySpread}, each at least the time until it would fit.
  */
 public class LimitRejection {
 
@@ -24,9 +28,12 @@ public class LimitRejection {
 
 	private final Duration redisRetryInterval;
 
-	public LimitRejection(Clock clock, Duration redisRetryInterval) {
+	private final RetrySpread spread;
+
+	public LimitRejection(Clock clock, Duration redisRetryInterval, RetrySpread spread) {
 		this.clock = clock;
 		this.redisRetryInterval = redisRetryInterval;
+		this.spread = spread;
 	}
 
 	/** Writes the refusal of {@code admission}; {@code requestedTokens} is what the request asked for. */
@@ -62,9 +69,23 @@ public class LimitRejection {
 			}
 		};
 		if (retryAfterNanos > 0 && retryAfterNanos < Duration.ofDays(2).toNanos()) {
-			ErrorResponses.retryAfter(exchange.getResponse().getHeaders(), (retryAfterNanos + 999_999) / 1_000_000);
+			long ownWait = (retryAfterNanos + 999_999) / 1_000_000;
+			long advised = switch (admission.verdict()) {
+				case TOKENS_PER_MINUTE -> spread.advise(plan.tokensKey(), ownWait, plan.tokensPerMinuteBandwidth() < 0 ? 0
+						: refillMillis(plan.tokens().getBandwidths()[plan.tokensPerMinuteBandwidth()], requestedTokens));
+				case REQUESTS_PER_MINUTE -> spread.advise(plan.requestsKey(), ownWait,
+						refillMillis(plan.requests().getBandwidths()[0], 1));
+				default -> ownWait;
+			};
+			ErrorResponses.retryAfter(exchange.getResponse().getHeaders(), advised);
 		}
 		return ErrorResponses.write(exchange, error);
+	}
+
+	/** How long {@code bandwidth} takes to refill {@code amount}: the room one more refused request needs. */
+	private static long refillMillis(Bandwidth bandwidth, long amount) {
+		double nanos = (double) bandwidth.getRefillPeriodNanos() / bandwidth.getRefillTokens() * Math.max(1, amount);
+		return (long) Math.ceil(nanos / 1_000_000);
 	}
 
 }

@@ -1,6 +1,8 @@
 package dev.spillway.gateway.limit;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -13,6 +15,7 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.TokensInheritanceStrategy;
 import io.github.bucket4j.VerboseResult;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
@@ -76,8 +79,15 @@ public class TenantLimiter implements DisposableBean {
 
 	private volatile long skipRedisUntilNanos;
 
+	private final TimeMeter time;
+
+	/**
+	 * @param clock the clock buckets refill by, on every instance's client side (Bucket4j's client clock), so tests
+	 * can freeze or drive refill
+	 */
 	public TenantLimiter(ReactiveRedisConnectionFactory connectionFactory, Duration timeout, Duration retryInterval,
-			RedisDownPolicy policy, LimitPlans localPlans) {
+			RedisDownPolicy policy, LimitPlans localPlans, Clock clock) {
+		this.time = new ClockTimeMeter(clock);
 		this.connectionFactory = connectionFactory;
 		this.timeout = timeout;
 		this.retryInterval = retryInterval;
@@ -325,7 +335,7 @@ public class TenantLimiter implements DisposableBean {
 
 	private Bucket local(String key, BucketConfiguration configuration) {
 		return localBuckets.computeIfAbsent(key, k -> {
-			LocalBucketBuilder builder = Bucket.builder();
+			LocalBucketBuilder builder = Bucket.builder().withCustomTimePrecision(time);
 			for (Bandwidth bandwidth : configuration.getBandwidths()) {
 				builder.addLimit(bandwidth);
 			}
@@ -366,8 +376,25 @@ public class TenantLimiter implements DisposableBean {
 			builder = Bucket4jLettuce.casBasedBuilder(standalone);
 		}
 		builder.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
-			.requestTimeout(timeout);
+			.requestTimeout(timeout)
+			.clientClock(time);
 		return new KnownStateProxyManager(builder).asAsync();
+	}
+
+	/** Bucket4j's time source read from a {@link Clock}: wall-clock time, as Bucket4j's default is. */
+	private record ClockTimeMeter(Clock clock) implements TimeMeter {
+
+		@Override
+		public long currentTimeNanos() {
+			Instant now = clock.instant();
+			return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+		}
+
+		@Override
+		public boolean isWallClockBased() {
+			return true;
+		}
+
 	}
 
 	@Override

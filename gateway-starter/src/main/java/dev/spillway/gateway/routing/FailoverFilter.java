@@ -3,6 +3,7 @@ package dev.spillway.gateway.routing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
@@ -16,6 +17,7 @@ import dev.spillway.gateway.SpillwayFilterOrders;
 import dev.spillway.gateway.config.SpillwayProperties;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.error.RetrySpread;
 import dev.spillway.gateway.observability.RoutingMetrics;
 import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.LlmExchange;
@@ -77,8 +79,15 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 
 	private final RoutingMetrics metrics;
 
+	private final Clock clock;
+
+	private final RetrySpread spread;
+
+	/** @param clock what "now" is when throttles are set and plans are made, so tests can stop it */
 	public FailoverFilter(PoolRegistry pools, SharedThrottles throttles, SpillwayProperties.Routing routing,
-			RoutingMetrics metrics) {
+			RoutingMetrics metrics, Clock clock) {
+		this.clock = clock;
+		this.spread = new RetrySpread(clock, routing.getRetrySpread());
 		this.pools = pools;
 		this.throttles = throttles;
 		this.routing = routing;
@@ -149,7 +158,7 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		BackendInstance backend = call.backend();
 		HttpStatusCode status = response.getStatusCode();
 		int code = status == null ? 200 : status.value();
-		long now = System.currentTimeMillis();
+		long now = clock.millis();
 		long remainingBefore = backend.state().remainingTokens();
 		rememberRemainingTokens(backend, response.getHeaders(), now);
 		rememberRequestLimit(backend, response.getHeaders(), now);
@@ -264,8 +273,10 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 	}
 
 	private Mono<Void> reject(ServerWebExchange exchange, String pool, HttpStatus status, long retryAfterMillis) {
-		long seconds = ErrorResponses.retryAfter(exchange.getResponse().getHeaders(), retryAfterMillis);
 		boolean throttled = status == HttpStatus.TOO_MANY_REQUESTS;
+		// How much room a recovered backend has is unknown here: refusals are spread evenly over the bound.
+		long advised = throttled ? spread.advise("pool:" + pool, retryAfterMillis, 0) : retryAfterMillis;
+		long seconds = ErrorResponses.retryAfter(exchange.getResponse().getHeaders(), advised);
 		metrics.rejected(pool, throttled ? "throttled" : "circuits_open");
 		String message = throttled
 				? "Every backend of pool '" + pool + "' is throttled. Retry after " + seconds + " s."
@@ -458,7 +469,7 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 			}
 			llm.reroute(fallback.getPool(), fallback.getModel());
 			excluded.clear();
-			use(fallback.getPool(), System.currentTimeMillis());
+			use(fallback.getPool(), clock.millis());
 			return true;
 		}
 
@@ -481,7 +492,7 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		 * them takes; else -1.
 		 */
 		long largestKnownRequest() {
-			long now = System.currentTimeMillis();
+			long now = clock.millis();
 			long estimate = llm.request().estimatedTokens();
 			long largest = -1;
 			for (BackendInstance backend : selector.backends()) {
@@ -495,12 +506,12 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		}
 
 		Plan plan() {
-			return BackendPlanner.plan(selector, System.currentTimeMillis(), waitUntilMillis,
+			return BackendPlanner.plan(selector, clock.millis(), waitUntilMillis,
 					llm.request().estimatedTokens(), excluded);
 		}
 
 		boolean mayRetry() {
-			return llm.attempts() < maxAttempts && System.currentTimeMillis() < deadlineMillis;
+			return llm.attempts() < maxAttempts && clock.millis() < deadlineMillis;
 		}
 
 	}

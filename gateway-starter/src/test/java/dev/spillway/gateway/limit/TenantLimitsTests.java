@@ -1,9 +1,7 @@
 package dev.spillway.gateway.limit;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
@@ -15,6 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
 import dev.spillway.gateway.TestPools;
+import dev.spillway.gateway.TestClock;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
@@ -182,25 +181,34 @@ class TenantLimitsTests {
 
 	@Test
 	void overTheDailyQuotaIsADistinctErrorThatRetriesAtMidnight() {
-		assertThat(client().post("/v1/chat/completions", key("sk-quota"), chat(false, 900)).status()).isEqualTo(200);
-
-		Answer refused = client().post("/v1/chat/completions", key("sk-quota"), chat(false, 900));
-
-		assertThat(refused.status()).isEqualTo(429);
-		assertThat(refused.body()).contains("\"code\":\"daily_quota_exceeded\"").contains("renews at 00:00 UTC");
 		// The gateway's clock says 23:00 UTC: the quota renews in exactly one hour, whatever time the test runs.
-		assertThat(refused.headers().get("Retry-After")).isEqualTo("3600");
+		clock.stopAt(Instant.parse("2026-03-01T23:00:00Z"));
+		try {
+			assertThat(client().post("/v1/chat/completions", key("sk-quota"), chat(false, 900)).status()).isEqualTo(200);
+
+			Answer refused = client().post("/v1/chat/completions", key("sk-quota"), chat(false, 900));
+
+			assertThat(refused.status()).isEqualTo(429);
+			assertThat(refused.body()).contains("\"code\":\"daily_quota_exceeded\"").contains("renews at 00:00 UTC");
+			assertThat(refused.headers().get("Retry-After")).isEqualTo("3600");
+		}
+		finally {
+			clock.resume();
+		}
 	}
 
 	@TestConfiguration
-	static class AnHourBeforeMidnight {
+	static class StoppableClock {
 
 		@Bean
-		Clock spillwayClock() {
-			return Clock.fixed(Instant.parse("2026-03-01T23:00:00Z"), ZoneOffset.UTC);
+		TestClock spillwayClock() {
+			return TestClock.ticking();
 		}
 
 	}
+
+	@Autowired
+	TestClock clock;
 
 	@Test
 	void theActuatorShowsATenantsLimitsAndUsage() {

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +17,7 @@ import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
 import dev.spillway.gateway.TestGatewayApplication;
 import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.TestWireMock;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
@@ -109,6 +112,33 @@ class OversizedRequestSpillTests {
 
 		assertThat(answer.headers().get("x-spillway-backend")).isEqualTo("paygo");
 		assertThat(backend.requestCount("ptu")).isZero();
+	}
+
+	@Test
+	void aBackendThatSendsNoLimitHeadersIsRetriedAtMostOnceThenTheRequestSpills() {
+		// A PTU that answers every request 429 with a 1 ms hint and no x-ratelimit-* headers: nothing tells the gateway
+		// the request can never fit, so only the at-most-one-retry rule keeps it from spending every attempt there.
+		WireMockServer ptu = TestWireMock.started();
+		ptu.stubFor(WireMock.post(WireMock.anyUrl()).willReturn(WireMock.aResponse().withStatus(429)
+			.withHeader("retry-after-ms", "1")
+			.withHeader("Content-Type", "application/json")
+			.withBody("{\"error\":{\"code\":\"429\",\"message\":\"Requests to the ChatCompletions_Create Operation "
+					+ "have exceeded token rate limit. Please retry after 1 second.\"}}")));
+		try {
+			ConfigurableApplicationContext one = start(Map.of("spillway.pools.gpt.backends[0].url", ptu.baseUrl()));
+
+			Answer answer = client(one).post("/v1/chat/completions", ACME, LARGE);
+
+			assertThat(answer.status()).isEqualTo(200);
+			assertThat(answer.headers().get("x-spillway-backend")).isEqualTo("paygo");
+			assertThat(ptu.getAllServeEvents()).hasSize(2);
+			MeterRegistry meters = one.getBean(MeterRegistry.class);
+			assertThat(meters.get("spillway.backend.retries").tag("backend", "ptu").counter().count()).isEqualTo(1);
+			assertThat(meters.get("spillway.failovers").tag("backend", "ptu").counter().count()).isEqualTo(1);
+		}
+		finally {
+			ptu.stop();
+		}
 	}
 
 	private ConfigurableApplicationContext start() {
