@@ -7,15 +7,17 @@ import java.util.Optional;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
-import dev.spillway.gateway.SpillwayFilterOrders;
 import dev.spillway.gateway.cache.ResponseCache.Lookup;
 import dev.spillway.gateway.cache.ResponseCache.Lookup.Outcome;
-import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.core.SpillwayFilterOrders;
+import dev.spillway.gateway.request.AnswerSource;
 import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.HeavyWork;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmOperation;
 import dev.spillway.gateway.request.LlmRequest;
+import dev.spillway.gateway.request.Slot;
+import dev.spillway.gateway.wire.StoredAnswers;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -35,7 +37,7 @@ import org.springframework.web.server.ServerWebExchange;
  * {@code x-spillway-cache: HIT | SEMANTIC_HIT | MISS | BYPASS}, with {@code x-spillway-cache-similarity} and
  * {@code Age} on hits.
  */
-public class CacheFilter implements GlobalFilter, Ordered {
+class CacheFilter implements GlobalFilter, Ordered {
 
 	/** Response header with the cache outcome; as a request header, {@code bypass} skips the cache. */
 	public static final String CACHE_HEADER = "x-spillway-cache";
@@ -43,19 +45,24 @@ public class CacheFilter implements GlobalFilter, Ordered {
 	/** Response header with the similarity of a semantic hit. */
 	public static final String SIMILARITY_HEADER = "x-spillway-cache-similarity";
 
+	/** How the cache served the request, when it looked at it. */
+	static final Slot<Outcome> OUTCOME = Slot.named("cache.outcome");
+
+	/** A miss waiting for its answer: where to store it, if the answer turns out complete and cacheable. */
+	static final Slot<PendingStore> PENDING = Slot.named("cache.pending");
+
 	private static final List<String> UNCACHEABLE_FIELDS = List.of("tools", "functions", "tool_choice",
 			"function_call", "logprobs", "top_logprobs");
 
 	private final ResponseCache cache;
 
-	private final CachedAnswers answers;
+	private final StoredAnswers answers;
 
-	private final SpillwayProperties.Cache config;
+	private final CacheProperties config;
 
 	private final HeavyWork heavyWork;
 
-	public CacheFilter(ResponseCache cache, CachedAnswers answers, SpillwayProperties.Cache config,
-			HeavyWork heavyWork) {
+	CacheFilter(ResponseCache cache, StoredAnswers answers, CacheProperties config, HeavyWork heavyWork) {
 		this.cache = cache;
 		this.answers = answers;
 		this.config = config;
@@ -88,7 +95,7 @@ public class CacheFilter implements GlobalFilter, Ordered {
 	}
 
 	private Mono<Void> bypass(ServerWebExchange exchange, GatewayFilterChain chain, LlmExchange llm) {
-		llm.cacheOutcome(Outcome.BYPASS);
+		llm.put(OUTCOME, Outcome.BYPASS);
 		exchange.getResponse().getHeaders().set(CACHE_HEADER, Outcome.BYPASS.name());
 		return chain.filter(exchange);
 	}
@@ -100,14 +107,15 @@ public class CacheFilter implements GlobalFilter, Ordered {
 		// A lookup that read Redis answers on a Lettuce I/O thread: the chain goes on on the connection's event loop.
 		return EventLoops.resumeOnLoop(exchange, cache.lookup(settings, scope, keys, config.getLookupTimeout()))
 			.flatMap(lookup -> {
-				llm.cacheOutcome(lookup.outcome());
+				llm.put(OUTCOME, lookup.outcome());
 				headers.set(CACHE_HEADER, lookup.outcome().name());
 				if (lookup.outcome() == Outcome.MISS) {
 					if (!noStore(exchange)) {
-						llm.pendingStore(new PendingStore(scope, keys, settings.ttl(), lookup.vector()));
+						llm.put(PENDING, new PendingStore(scope, keys, settings.ttl(), lookup.vector()));
 					}
 					return chain.filter(exchange);
 				}
+				llm.answeredBy(AnswerSource.CACHE);
 				return replay(exchange, request, lookup);
 			});
 	}
@@ -122,8 +130,8 @@ public class CacheFilter implements GlobalFilter, Ordered {
 		}
 		response.setStatusCode(HttpStatus.OK);
 		return request.stream()
-				? CachedAnswers.writeEvents(response, answers.asEvents(lookup.entry(), request.clientWantsUsage()))
-				: CachedAnswers.writeJson(response, answers.asJson(lookup.entry()));
+				? StoredAnswers.writeEvents(response, answers.asEvents(lookup.entry(), request.clientWantsUsage()))
+				: StoredAnswers.writeJson(response, answers.asJson(lookup.entry()));
 	}
 
 	private boolean cacheable(ServerWebExchange exchange, LlmRequest request) {

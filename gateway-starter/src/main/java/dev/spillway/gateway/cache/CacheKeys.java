@@ -10,7 +10,7 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
-import dev.spillway.gateway.Hashes;
+import dev.spillway.gateway.core.Hashes;
 
 /**
  * The keys of one request in the cache.
@@ -27,7 +27,7 @@ import dev.spillway.gateway.Hashes;
  * @param partition hash of everything but the last user message(s)
  * @param question the text compared by meaning
  */
-public record CacheKeys(String exact, String partition, String question) {
+record CacheKeys(String exact, String partition, String question) {
 
 	private static final Set<String> IGNORED = Set.of("stream", "stream_options", "user", "metadata", "model");
 

@@ -3,8 +3,6 @@ package dev.spillway.gateway.cache;
 import java.time.Duration;
 import java.util.Map;
 
-import dev.spillway.gateway.config.SpillwayProperties;
-
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.cloud.gateway.route.Route;
 
@@ -13,10 +11,10 @@ import org.springframework.cloud.gateway.route.Route;
  * under {@code spillway.cache} ({@code enabled}, {@code ttl}, {@code similarity-threshold},
  * {@code shared-across-tenants}, {@code semantic}).
  */
-public record CacheSettings(boolean enabled, Duration ttl, boolean semantic, double similarityThreshold,
+record CacheSettings(boolean enabled, Duration ttl, boolean semantic, double similarityThreshold,
 		boolean sharedAcrossTenants) {
 
-	public static CacheSettings of(SpillwayProperties.Cache global, Route route) {
+	static CacheSettings of(CacheProperties global, Route route) {
 		Map<?, ?> overrides = route == null ? Map.of() : nested(nested(route.getMetadata(), "spillway"), "cache");
 		return new CacheSettings(bool(overrides, "enabled", global.isEnabled()),
 				overrides.get("ttl") != null ? DurationStyle.detectAndParse(String.valueOf(overrides.get("ttl")))

@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -25,6 +24,8 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
+
+import dev.spillway.gateway.wire.StoredAnswer;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
@@ -59,7 +60,7 @@ import org.springframework.data.redis.listener.ReactiveRedisMessageListenerConta
  * {@code maxQuestionLength} are neither indexed nor carried on the feed. A record of the feed that cannot be read
  * is skipped, never fatal to the feed.
  */
-public class CacheStore implements SmartLifecycle, DisposableBean {
+class CacheStore implements SmartLifecycle, DisposableBean {
 
 	private static final Logger log = LoggerFactory.getLogger(CacheStore.class);
 
@@ -136,10 +137,10 @@ public class CacheStore implements SmartLifecycle, DisposableBean {
 	}
 
 	/** The answer under {@code key}, or empty. */
-	public Mono<CacheEntry> get(String key) {
+	public Mono<StoredAnswer> get(String key) {
 		return redis.opsForValue()
 			.get(key)
-			.map(text -> json.readValue(text, CacheEntry.class))
+			.map(text -> json.readValue(text, StoredAnswer.class))
 			.switchIfEmpty(Mono.fromRunnable(() -> known.remove(key)));
 	}
 
@@ -184,7 +185,7 @@ public class CacheStore implements SmartLifecycle, DisposableBean {
 	}
 
 	/** Stores an answer (and its question's embedding, when given) for {@code ttl}. Returns without waiting. */
-	public void put(String key, CacheEntry entry, Duration ttl, String partition, String question, float[] vector) {
+	public void put(String key, StoredAnswer entry, Duration ttl, String partition, String question, float[] vector) {
 		long now = System.currentTimeMillis();
 		long expiresAt = now + ttl.toMillis();
 		String text = json.writeValueAsString(entry);

@@ -18,7 +18,7 @@ import org.springframework.util.CustomizableThreadCreator;
  * core. Inference is CPU work: it runs on a small pool of its own with a bounded queue (a full queue is a miss,
  * never a wait), and each embedding has a timeout. The model loads in the background at start.
  */
-public class LocalEmbeddingModel implements EmbeddingModel, DisposableBean {
+class LocalEmbeddingModel implements EmbeddingModel, DisposableBean {
 
 	/** The identity of this model in the vector index. */
 	public static final String ID = "all-minilm-l6-v2-q";

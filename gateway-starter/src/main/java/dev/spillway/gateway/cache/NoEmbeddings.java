@@ -3,7 +3,7 @@ package dev.spillway.gateway.cache;
 import reactor.core.publisher.Mono;
 
 /** The embedding model of a cache without semantic lookups ({@code spillway.cache.embedding.type: none}). */
-public final class NoEmbeddings implements EmbeddingModel {
+final class NoEmbeddings implements EmbeddingModel {
 
 	@Override
 	public String id() {

@@ -6,13 +6,13 @@ import java.util.Map;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
-import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.core.BackendProperties.AuthHeader;
 
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /** Embeddings from an OpenAI-compatible {@code /embeddings} endpoint, such as an Azure embeddings deployment. */
-public class OpenAiEmbeddingModel implements EmbeddingModel {
+class OpenAiEmbeddingModel implements EmbeddingModel {
 
 	private final WebClient client;
 
@@ -20,11 +20,11 @@ public class OpenAiEmbeddingModel implements EmbeddingModel {
 
 	private final Duration timeout;
 
-	public OpenAiEmbeddingModel(WebClient.Builder builder, SpillwayProperties.Embedding config) {
+	public OpenAiEmbeddingModel(WebClient.Builder builder, CacheProperties.Embedding config) {
 		String base = config.getUrl().toString();
 		WebClient.Builder configured = builder.baseUrl(base.endsWith("/") ? base.substring(0, base.length() - 1) : base);
 		if (config.getApiKey() != null) {
-			configured = config.getAuthHeader() == SpillwayProperties.AuthHeader.API_KEY
+			configured = config.getAuthHeader() == AuthHeader.API_KEY
 					? configured.defaultHeader("api-key", config.getApiKey())
 					: configured.defaultHeader("Authorization", "Bearer " + config.getApiKey());
 		}

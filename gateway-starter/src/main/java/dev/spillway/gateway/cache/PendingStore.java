@@ -10,6 +10,6 @@ import java.time.Duration;
  * @param ttl how long to keep the answer
  * @param vector the question's embedding, or {@code null}
  */
-public record PendingStore(String scope, CacheKeys keys, Duration ttl, float[] vector) {
+record PendingStore(String scope, CacheKeys keys, Duration ttl, float[] vector) {
 
 }

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * <li>the capitalised names they mention (not counting the first word of a sentence).</li>
  * </ul>
  */
-public final class QuestionCheck {
+final class QuestionCheck {
 
 	private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+(?:['’][\\p{L}]+)?");
 

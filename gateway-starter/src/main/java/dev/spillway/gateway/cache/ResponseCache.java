@@ -11,6 +11,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import reactor.core.publisher.Mono;
 
+import dev.spillway.gateway.wire.StoredAnswer;
+
 /**
  * Looks answers up and stores them. A lookup reads the exact key first (one Redis read, made only when some instance
  * is known to have stored the key: see {@link CacheStore}); only on a miss, and only
@@ -19,7 +21,7 @@ import reactor.core.publisher.Mono;
  * read). Questions longer than {@code max-question-length} are looked up exactly only. Any failure or timeout is a
  * miss: the request goes upstream.
  */
-public class ResponseCache {
+class ResponseCache {
 
 	/** How many neighbours a semantic search considers. */
 	static final int CANDIDATES = 3;
@@ -70,7 +72,7 @@ public class ResponseCache {
 			return Mono.just(miss);
 		}
 		Mono<Lookup> semantic = searchable ? semantic(settings, scope, keys) : Mono.just(Lookup.miss(null));
-		Mono<CacheEntry> exact = exactKnown ? store.get(exactKey) : Mono.empty();
+		Mono<StoredAnswer> exact = exactKnown ? store.get(exactKey) : Mono.empty();
 		return exact.map(entry -> new Lookup(Lookup.Outcome.HIT, entry, 1.0, null))
 			.switchIfEmpty(Mono.defer(() -> semantic))
 			.timeout(timeout)
@@ -108,7 +110,7 @@ public class ResponseCache {
 	}
 
 	/** Stores an answer under the request's keys. */
-	public void store(String scope, CacheKeys keys, CacheEntry entry, Duration ttl, float[] vector) {
+	public void store(String scope, CacheKeys keys, StoredAnswer entry, Duration ttl, float[] vector) {
 		store.put(store.key(scope, keys.exact()), entry, ttl, keys.partition(), keys.question(), vector);
 	}
 
@@ -120,7 +122,7 @@ public class ResponseCache {
 	 * @param similarity the candidate's cosine similarity on a semantic hit (1 on an exact hit)
 	 * @param vector the question's embedding, when computed (kept so a miss can be stored without embedding again)
 	 */
-	public record Lookup(Outcome outcome, CacheEntry entry, double similarity, float[] vector) {
+	public record Lookup(Outcome outcome, StoredAnswer entry, double similarity, float[] vector) {
 
 		/** How a request was served with respect to the cache, as {@code x-spillway-cache} says. */
 		public enum Outcome {

@@ -36,7 +36,7 @@ import org.apache.lucene.store.ByteBuffersDirectory;
  * Lucene's searcher. Searches see additions after the next {@link #refresh()}; an entry removed or expired is
  * never returned, refreshed or not.
  */
-public class VectorIndex implements AutoCloseable {
+class VectorIndex implements AutoCloseable {
 
 	private static final String ID = "id";
 

@@ -6,6 +6,8 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
+import dev.spillway.gateway.core.OpenAiHeaders;
+
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.http.HttpHeaders;
@@ -15,9 +17,6 @@ import org.springframework.web.server.ServerWebExchange;
 
 /** The one place that turns an {@link OpenAiError} into bytes, either as a JSON response or as an SSE error event. */
 public final class ErrorResponses {
-
-	/** OpenAI's millisecond companion of {@code Retry-After}. */
-	public static final String RETRY_AFTER_MS = "retry-after-ms";
 
 	private static final JsonMapper json = JsonMapper.builder().build();
 
@@ -48,7 +47,7 @@ public final class ErrorResponses {
 		long atLeastOne = Math.max(1, millis);
 		long seconds = Math.max(1, (atLeastOne + 999) / 1000);
 		headers.set(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
-		headers.set(RETRY_AFTER_MS, Long.toString(atLeastOne));
+		headers.set(OpenAiHeaders.RETRY_AFTER_MS, Long.toString(atLeastOne));
 		return seconds;
 	}
 

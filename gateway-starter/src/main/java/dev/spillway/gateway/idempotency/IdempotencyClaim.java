@@ -8,6 +8,6 @@ package dev.spillway.gateway.idempotency;
  * @param pendingValue the exact in-flight record this request wrote; completing or giving the key up succeeds only
  * while Redis still holds it, so a request that outlived its claim cannot touch the claim of the one that took over
  */
-public record IdempotencyClaim(String redisKey, String fingerprint, String pendingValue) {
+record IdempotencyClaim(String redisKey, String fingerprint, String pendingValue) {
 
 }

@@ -6,15 +6,16 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.SignalType;
 
+import dev.spillway.gateway.request.Answer;
+import dev.spillway.gateway.request.AnswerCompletion;
+import dev.spillway.gateway.request.EndedAnswer;
 import dev.spillway.gateway.request.LlmExchange;
-import dev.spillway.gateway.streaming.UsageCollector;
 
 import org.springframework.http.HttpStatusCode;
 
 /** Keeps the answer of a request that owns an idempotency key, or gives the key up when the answer must not be kept. */
-public class IdempotencyCompletion {
+class IdempotencyCompletion implements AnswerCompletion {
 
 	private static final Logger log = LoggerFactory.getLogger(IdempotencyCompletion.class);
 
@@ -25,17 +26,19 @@ public class IdempotencyCompletion {
 
 	private final Duration ttl;
 
-	public IdempotencyCompletion(IdempotencyStore store, Duration ttl) {
+	IdempotencyCompletion(IdempotencyStore store, Duration ttl) {
 		this.store = store;
 		this.ttl = ttl;
 	}
 
-	public void settle(LlmExchange llm, HttpStatusCode status, SignalType signal) {
-		IdempotencyClaim claim = llm.idempotencyClaim();
+	@Override
+	public void bodyEnded(EndedAnswer answer) {
+		LlmExchange llm = answer.llm();
+		IdempotencyClaim claim = llm.get(IdempotencyFilter.CLAIM);
 		if (claim == null) {
 			return;
 		}
-		IdempotencyRecord record = record(llm, claim, status, signal);
+		IdempotencyRecord record = record(llm, claim, answer);
 		Mono<Boolean> done = record == null ? store.release(claim) : store.complete(claim, record, ttl);
 		done.subscribe(settled -> {
 			if (!settled) {
@@ -44,26 +47,31 @@ public class IdempotencyCompletion {
 		}, failure -> log.warn("Could not settle Idempotency-Key: {}", failure.toString()));
 	}
 
-	private static IdempotencyRecord record(LlmExchange llm, IdempotencyClaim claim, HttpStatusCode status,
-			SignalType signal) {
-		UsageCollector usage = llm.usage();
-		if (signal != SignalType.ON_COMPLETE || status == null || status.is5xxServerError()
-				|| NOT_KEPT.contains(status.value()) || usage == null || llm.upstreamFailed() || usage.toolCalls()) {
+	private static IdempotencyRecord record(LlmExchange llm, IdempotencyClaim claim, EndedAnswer ended) {
+		HttpStatusCode status = ended.status();
+		Answer usage = llm.answer();
+		if (!ended.completedCleanly() || status == null || status.is5xxServerError()
+				|| NOT_KEPT.contains(status.value()) || usage == null || usage.toolCalls()) {
 			return null;
 		}
 		boolean stream = llm.request().stream() && status.is2xxSuccessful();
 		if (stream) {
-			if (!usage.complete() || !usage.answerKept()) {
+			if (!usage.complete() || !usage.kept()) {
 				return null;
 			}
 			return new IdempotencyRecord(IdempotencyRecord.DONE, claim.fingerprint(), status.value(), true, null,
-					usage.toEntry(llm.request().model(), false), null);
+					usage.toStored(llm.request().model(), false), null);
 		}
-		if (usage.answerJson() == null) {
+		if (usage.json() == null) {
 			return null;
 		}
 		return new IdempotencyRecord(IdempotencyRecord.DONE, claim.fingerprint(), status.value(), false,
-				usage.answerJson(), null, null);
+				usage.json(), null, null);
+	}
+
+	@Override
+	public int getOrder() {
+		return IDEMPOTENCY;
 	}
 
 }

@@ -1,6 +1,7 @@
 package dev.spillway.gateway.idempotency;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -8,18 +9,18 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-import dev.spillway.gateway.Hashes;
-import dev.spillway.gateway.SpillwayFilterOrders;
-import dev.spillway.gateway.cache.CachedAnswers;
-import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.core.Hashes;
+import dev.spillway.gateway.core.OpenAiHeaders;
+import dev.spillway.gateway.core.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.request.AnswerSource;
 import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.HeavyWork;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
-import dev.spillway.gateway.routing.FailoverFilter;
-import dev.spillway.gateway.routing.ModelRoutingFilter;
+import dev.spillway.gateway.request.Slot;
+import dev.spillway.gateway.wire.StoredAnswers;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -39,7 +40,10 @@ import org.springframework.web.server.ServerWebExchange;
  * or routing headers) is 422. Answers with a 5xx, 408, 409 or 429 status, and incomplete ones, are not kept: the client may retry. When
  * Redis cannot be reached, requests go on without idempotency (logged).
  */
-public class IdempotencyFilter implements GlobalFilter, Ordered {
+class IdempotencyFilter implements GlobalFilter, Ordered {
+
+	/** The key this request owns: its answer, once complete, is kept for the key's repeats. */
+	static final Slot<IdempotencyClaim> CLAIM = Slot.named("idempotency.claim");
 
 	/** The request header, as in the IETF draft and OpenAI's SDKs. */
 	public static final String KEY_HEADER = "Idempotency-Key";
@@ -53,14 +57,14 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 
 	private final IdempotencyWaiters waiters;
 
-	private final CachedAnswers answers;
+	private final StoredAnswers answers;
 
-	private final SpillwayProperties.Idempotency config;
+	private final IdempotencyProperties config;
 
 	private final HeavyWork heavyWork;
 
-	public IdempotencyFilter(IdempotencyStore store, IdempotencyWaiters waiters, CachedAnswers answers,
-			SpillwayProperties.Idempotency config, HeavyWork heavyWork) {
+	IdempotencyFilter(IdempotencyStore store, IdempotencyWaiters waiters, StoredAnswers answers,
+			IdempotencyProperties config, HeavyWork heavyWork) {
 		this.store = store;
 		this.waiters = waiters;
 		this.answers = answers;
@@ -72,7 +76,7 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		LlmExchange llm = LlmExchange.of(exchange);
 		String key = exchange.getRequest().getHeaders().getFirst(KEY_HEADER);
-		if (llm == null || llm.request() == null || key == null || !config.isEnabled()) {
+		if (llm == null || llm.request() == null || key == null) {
 			return chain.filter(exchange);
 		}
 		if (key.isBlank() || key.length() > 255) {
@@ -98,7 +102,7 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 			}))
 			.flatMap(existing -> {
 				if (existing.isEmpty()) {
-					llm.idempotencyClaim(new IdempotencyClaim(redisKey, fingerprint, pending));
+					llm.put(CLAIM, new IdempotencyClaim(redisKey, fingerprint, pending));
 					return chain.filter(exchange);
 				}
 				IdempotencyRecord record = existing.get();
@@ -150,14 +154,14 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 	}
 
 	private Mono<Void> replay(ServerWebExchange exchange, LlmExchange llm, IdempotencyRecord record) {
-		llm.markReplayed();
+		llm.answeredBy(AnswerSource.REPLAY);
 		ServerHttpResponse response = exchange.getResponse();
 		response.setStatusCode(HttpStatus.valueOf(record.status()));
 		response.getHeaders().set(REPLAYED_HEADER, "true");
 		if (record.stream() && record.answer() != null) {
-			return CachedAnswers.writeEvents(response, answers.asEvents(record.answer(), llm.request().clientWantsUsage()));
+			return StoredAnswers.writeEvents(response, answers.asEvents(record.answer(), llm.request().clientWantsUsage()));
 		}
-		return CachedAnswers.writeJson(response,
+		return StoredAnswers.writeJson(response,
 				record.json() == null ? new byte[0] : record.json().getBytes(StandardCharsets.UTF_8));
 	}
 
@@ -168,16 +172,23 @@ public class IdempotencyFilter implements GlobalFilter, Ordered {
 	}
 
 	/**
-	 * What makes two requests the same: method, path, {@code api-version}, the headers routing reads (they may change
-	 * the pool, the model or the wait budget) and the body.
+	 * What makes two requests the same: method, path, {@code api-version}, the headers addressed to the gateway
+	 * ({@code x-spillway-*}: they may change the pool, the model or the wait budget) and the body.
 	 */
 	private static String fingerprint(ServerWebExchange exchange, LlmRequest request) {
 		HttpHeaders headers = exchange.getRequest().getHeaders();
-		String head = exchange.getRequest().getMethod().name() + " " + exchange.getRequest().getPath().value() + "\n"
-				+ line("api-version", request.apiVersion()) + line(ModelRoutingFilter.TASK_HEADER,
-						headers.getFirst(ModelRoutingFilter.TASK_HEADER))
-				+ line(FailoverFilter.MAX_WAIT_HEADER, headers.getFirst(FailoverFilter.MAX_WAIT_HEADER));
-		byte[] path = head.getBytes(StandardCharsets.UTF_8);
+		StringBuilder head = new StringBuilder(exchange.getRequest().getMethod().name()).append(' ')
+			.append(exchange.getRequest().getPath().value())
+			.append('\n')
+			.append(line("api-version", request.apiVersion()));
+		headers.headerNames()
+			.stream()
+			.map(name -> name.toLowerCase(Locale.ROOT))
+			.filter(name -> name.startsWith(OpenAiHeaders.SPILLWAY_PREFIX))
+			.sorted()
+			.distinct()
+			.forEach(name -> headers.getValuesAsList(name).forEach(value -> head.append(line(name, value))));
+		byte[] path = head.toString().getBytes(StandardCharsets.UTF_8);
 		byte[] all = new byte[path.length + request.bodyBytes().length];
 		System.arraycopy(path, 0, all, 0, path.length);
 		System.arraycopy(request.bodyBytes(), 0, all, path.length, request.bodyBytes().length);

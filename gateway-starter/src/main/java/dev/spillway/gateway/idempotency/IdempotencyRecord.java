@@ -1,6 +1,6 @@
 package dev.spillway.gateway.idempotency;
 
-import dev.spillway.gateway.cache.CacheEntry;
+import dev.spillway.gateway.wire.StoredAnswer;
 
 /**
  * What Redis holds for one idempotency key: a marker while the first request is in flight, then its answer.
@@ -13,8 +13,8 @@ import dev.spillway.gateway.cache.CacheEntry;
  * @param answer the streamed answer, normalised for replay
  * @param token while {@value #PENDING}: the claim's own random token, so that no two claims write the same value
  */
-public record IdempotencyRecord(String state, String fingerprint, int status, boolean stream, String json,
-		CacheEntry answer, String token) {
+record IdempotencyRecord(String state, String fingerprint, int status, boolean stream, String json,
+		StoredAnswer answer, String token) {
 
 	public static final String PENDING = "pending";
 

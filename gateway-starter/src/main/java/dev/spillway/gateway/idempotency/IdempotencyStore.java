@@ -17,7 +17,7 @@ import org.springframework.data.redis.core.script.RedisScript;
  * key is a compare-and-set on the exact in-flight record the claimant wrote, and is announced on
  * {@code <prefix>:idem-settled} (the message is the record's key) so waiting duplicates wake at once.
  */
-public class IdempotencyStore {
+class IdempotencyStore {
 
 	/** Replaces the claimant's own in-flight record with the answer, and announces it. */
 	private static final RedisScript<Long> COMPLETE = RedisScript.of("""

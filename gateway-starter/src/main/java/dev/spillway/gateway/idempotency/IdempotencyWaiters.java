@@ -23,7 +23,7 @@ import org.springframework.data.redis.listener.ReactiveRedisMessageListenerConta
  * store's channel wakes the waiters of a key when it is settled anywhere. Bounded: at most {@code maxPerKey} waiters
  * per key and {@code maxTotal} in all; a duplicate beyond either is refused at once rather than queued.
  */
-public class IdempotencyWaiters implements SmartLifecycle {
+class IdempotencyWaiters implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(IdempotencyWaiters.class);
 

@@ -17,7 +17,7 @@ import org.springframework.web.server.WebFilterChain;
  * backend or another route. The loopback check is defence in depth: behind a sidecar every connection is loopback,
  * so the token's secrecy (random per process, never logged or sent elsewhere) is the real control.
  */
-public class JobCallerFilter implements WebFilter, Ordered {
+class JobCallerFilter implements WebFilter, Ordered {
 
 	/** Exchange attribute: the tenant a job worker's call runs for. */
 	public static final String TENANT_ATTRIBUTE = JobCallerFilter.class.getName() + ".tenant";

@@ -1,6 +1,8 @@
 package dev.spillway.gateway.jobs;
 
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
@@ -9,8 +11,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
-import dev.spillway.gateway.tenant.TenantAuthenticationFilter;
-import dev.spillway.gateway.tenant.TenantDirectory;
+import dev.spillway.gateway.request.TenantResolver;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -23,22 +24,26 @@ import org.springframework.web.reactive.function.server.ServerResponse;
  * failed) and, when done, its result, or the reason Spillway could not keep one ({@code error}).
  * Authenticated like every Spillway request; a tenant only ever sees its own jobs (another tenant's id is 404).
  */
-public class JobEndpoint {
+class JobEndpoint {
 
 	private final JobStore store;
 
-	private final TenantDirectory tenants;
+	private final List<TenantResolver> tenants;
 
 	private final JsonMapper json;
 
-	public JobEndpoint(JobStore store, TenantDirectory tenants, JsonMapper json) {
+	JobEndpoint(JobStore store, List<TenantResolver> tenants, JsonMapper json) {
 		this.store = store;
-		this.tenants = tenants;
+		this.tenants = List.copyOf(tenants);
 		this.json = json;
 	}
 
-	public Mono<ServerResponse> get(ServerRequest request) {
-		String tenant = tenants.tenantFor(TenantAuthenticationFilter.presentedKey(request.headers().asHttpHeaders()));
+	Mono<ServerResponse> get(ServerRequest request) {
+		String tenant = tenants.stream()
+			.map(resolver -> resolver.resolve(request.exchange(), null))
+			.filter(Objects::nonNull)
+			.findFirst()
+			.orElse(null);
 		if (tenant == null) {
 			return error(OpenAiError.invalidApiKey("Incorrect or missing API key."));
 		}

@@ -25,7 +25,7 @@ import org.springframework.data.redis.core.script.RedisScript;
  * whose record expired leaves the sets when its score passes, so nothing leaks. Checking the caps and writing the
  * job is one script, so two submissions cannot both take the last place. Every command has a timeout.
  */
-public class JobStore {
+class JobStore {
 
 	public static final String GROUP = "spillway";
 

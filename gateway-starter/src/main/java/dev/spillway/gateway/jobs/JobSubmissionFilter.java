@@ -13,13 +13,11 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
-import dev.spillway.gateway.SpillwayFilterOrders;
-import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.core.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
-import dev.spillway.gateway.limit.LimitPlans;
-import dev.spillway.gateway.limit.LimitRejection;
-import dev.spillway.gateway.limit.TenantLimiter;
+import dev.spillway.gateway.limit.api.SubmissionLimits;
+import dev.spillway.gateway.request.AnswerSource;
 import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
@@ -40,7 +38,7 @@ import org.springframework.web.server.ServerWebExchange;
  * the tenant's caps, queued in Redis, and answered at once with 202, the job id and {@code Location}. The job is
  * worked off later by any instance's {@link JobWorkers}, at the pace the backends and the tenant's limits allow.
  */
-public class JobSubmissionFilter implements GlobalFilter, Ordered {
+class JobSubmissionFilter implements GlobalFilter, Ordered {
 
 	/** Where a job's state and result are read, unless {@code spillway.jobs.status-path} moves it. */
 	public static final String JOBS_PATH = "/spillway/jobs/";
@@ -54,23 +52,16 @@ public class JobSubmissionFilter implements GlobalFilter, Ordered {
 
 	private final JsonMapper json;
 
-	private final LimitPlans plans;
+	private final SubmissionLimits limits;
 
-	private final TenantLimiter limiter;
-
-	private final LimitRejection rejection;
-
-	private final SpillwayProperties.Jobs config;
+	private final JobsProperties config;
 
 	private final Clock clock;
 
-	public JobSubmissionFilter(JobStore store, JsonMapper json, LimitPlans plans, TenantLimiter limiter,
-			LimitRejection rejection, SpillwayProperties.Jobs config, Clock clock) {
+	JobSubmissionFilter(JobStore store, JsonMapper json, SubmissionLimits limits, JobsProperties config, Clock clock) {
 		this.store = store;
 		this.json = json;
-		this.plans = plans;
-		this.limiter = limiter;
-		this.rejection = rejection;
+		this.limits = limits;
 		this.config = config;
 		this.clock = clock;
 	}
@@ -79,7 +70,7 @@ public class JobSubmissionFilter implements GlobalFilter, Ordered {
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		LlmExchange llm = LlmExchange.of(exchange);
 		String prefer = exchange.getRequest().getHeaders().getFirst("Prefer");
-		if (llm == null || llm.request() == null || llm.jobId() != null || prefer == null
+		if (llm == null || llm.request() == null || llm.get(JobTenantResolver.JOB) != null || prefer == null
 				|| !prefer.contains("respond-async")) {
 			return chain.filter(exchange);
 		}
@@ -89,13 +80,7 @@ public class JobSubmissionFilter implements GlobalFilter, Ordered {
 					"An async job cannot stream; leave out stream or set it to false.", "stream"));
 		}
 		String tenant = llm.tenant();
-		// Redis replies arrive on Lettuce's I/O threads: the chain goes on on the connection's event loop.
-		return EventLoops.resumeOnLoop(exchange, limiter.admitSubmission(plans.plan(tenant, request.model())))
-			.flatMap(admission -> {
-			llm.admission(admission);
-				return admission.admitted() ? queue(exchange, llm, tenant, request)
-						: rejection.write(exchange, admission, 0);
-			});
+		return limits.admitSubmission(exchange, llm, () -> queue(exchange, llm, tenant, request));
 	}
 
 	private Mono<Void> queue(ServerWebExchange exchange, LlmExchange llm, String tenant, LlmRequest request) {
@@ -162,7 +147,7 @@ public class JobSubmissionFilter implements GlobalFilter, Ordered {
 	}
 
 	private Mono<Void> accepted(ServerWebExchange exchange, LlmExchange llm, String id, long createdAt) {
-		llm.markAcceptedAsJob();
+		llm.answeredBy(AnswerSource.JOB_QUEUE);
 		ObjectNode body = json.createObjectNode()
 			.put("id", id)
 			.put("object", "spillway.job")

@@ -9,7 +9,7 @@ import java.util.HexFormat;
  * The secret with which this instance's job workers call its own gateway on a tenant's behalf (tenants' keys are
  * only held as hashes). Random per process and never leaves it: a worker only ever calls its own instance.
  */
-public final class JobToken {
+final class JobToken {
 
 	/** Header carrying the token. */
 	public static final String TOKEN_HEADER = "x-spillway-job-token";

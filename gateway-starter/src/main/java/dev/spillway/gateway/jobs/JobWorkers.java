@@ -17,8 +17,6 @@ import reactor.core.publisher.Mono;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
-import dev.spillway.gateway.config.SpillwayProperties;
-
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
@@ -41,7 +39,7 @@ import org.springframework.web.reactive.function.client.WebClientRequestExceptio
  * mid-call, with the job id as {@code Idempotency-Key} so a finished first call is replayed rather than billed again.
  * Workers poll without blocking Redis: a blocking read would hold Lettuce's shared connection.
  */
-public class JobWorkers implements ApplicationListener<WebServerInitializedEvent>, SmartLifecycle {
+class JobWorkers implements ApplicationListener<WebServerInitializedEvent>, SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(JobWorkers.class);
 
@@ -83,7 +81,7 @@ public class JobWorkers implements ApplicationListener<WebServerInitializedEvent
 
 	private volatile String reclaimCursor = "0-0";
 
-	public JobWorkers(JobStore store, JobToken token, WebClient.Builder webClient, SpillwayProperties.Jobs config,
+	public JobWorkers(JobStore store, JobToken token, WebClient.Builder webClient, JobsProperties config,
 			JsonMapper json, Clock clock) {
 		this.store = store;
 		this.token = token;

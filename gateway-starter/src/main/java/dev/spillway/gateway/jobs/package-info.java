@@ -1,4 +1,5 @@
 /**
- * Async jobs: requests accepted at once (202) and worked off from a Redis Stream at the pace backends allow.
+ * Async jobs: requests accepted at once (202) and worked off from a Redis Stream at the pace backends allow. Uses the
+ * core and {@link dev.spillway.gateway.limit.api}.
  */
 package dev.spillway.gateway.jobs;

@@ -14,7 +14,7 @@ package dev.spillway.gateway.limit;
  * @param requestsRemaining requests left in the per-minute bandwidth
  * @param requestsResetNanos time until the per-minute request bandwidth is full again
  */
-public record Admission(LimitPlan plan, Verdict verdict, long reservedTokens, Where where, long retryAfterNanos,
+record Admission(LimitPlan plan, Verdict verdict, long reservedTokens, Where where, long retryAfterNanos,
 		long tokensRemaining, long tokensResetNanos, long requestsRemaining, long requestsResetNanos) {
 
 	/** Whether the request may go on, and if not, which limit stopped it. */

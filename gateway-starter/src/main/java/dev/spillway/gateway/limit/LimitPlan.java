@@ -2,8 +2,6 @@ package dev.spillway.gateway.limit;
 
 import io.github.bucket4j.BucketConfiguration;
 
-import dev.spillway.gateway.config.SpillwayProperties.LimitValues;
-
 /**
  * The limits that apply to one tenant — or to one tenant and model, where that model has limits of its own — and
  * the buckets that enforce them: one for tokens (per minute and per day), one for requests (per minute).
@@ -16,23 +14,23 @@ import dev.spillway.gateway.config.SpillwayProperties.LimitValues;
  * @param tokensKey Redis key of the token bucket
  * @param requestsKey Redis key of the request bucket
  */
-public record LimitPlan(String tenant, String scope, LimitValues values, BucketConfiguration tokens,
+record LimitPlan(String tenant, String scope, Limits values, BucketConfiguration tokens,
 		BucketConfiguration requests, String tokensKey, String requestsKey) {
 
 	/** Index of the per-minute bandwidth in the token bucket, or -1. */
-	public int tokensPerMinuteBandwidth() {
-		return values.getTokensPerMinute() == null ? -1 : 0;
+	int tokensPerMinuteBandwidth() {
+		return values.tokensPerMinute() == null ? -1 : 0;
 	}
 
 	/** Index of the per-day bandwidth in the token bucket, or -1. */
-	public int tokensPerDayBandwidth() {
-		if (values.getTokensPerDay() == null) {
+	int tokensPerDayBandwidth() {
+		if (values.tokensPerDay() == null) {
 			return -1;
 		}
-		return values.getTokensPerMinute() == null ? 0 : 1;
+		return values.tokensPerMinute() == null ? 0 : 1;
 	}
 
-	public boolean unlimited() {
+	boolean unlimited() {
 		return tokens == null && requests == null;
 	}
 

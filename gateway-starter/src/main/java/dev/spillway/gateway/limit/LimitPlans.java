@@ -3,29 +3,36 @@ package dev.spillway.gateway.limit;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConfigurationBuilder;
 
-import dev.spillway.gateway.config.SpillwayProperties;
-import dev.spillway.gateway.config.SpillwayProperties.LimitValues;
+import dev.spillway.gateway.core.Tenants;
 
 /**
  * Works out which limits apply to a tenant and model: the tenant's tier (or the tier named {@code default}),
  * then the tier's override for the model, the tenant's own overrides, and the tenant's override for the model.
  * A model with an override of its own gets buckets of its own; otherwise every model of the tenant shares them.
- * Plans are cached; their number is bounded by the configuration.
+ * Plans are cached; their number is bounded by the configuration. Tier resolution is the core's
+ * ({@link Tenants#tierOf}).
  */
-public class LimitPlans {
+class LimitPlans {
 
-	public static final String DEFAULT_TIER = "default";
+	private final Map<String, Limits> tiers = new HashMap<>();
 
-	private final SpillwayProperties.Limits limits;
+	private final Map<String, Map<String, Limits>> tierModels = new HashMap<>();
 
-	private final Map<String, SpillwayProperties.Tenant> tenants;
+	private final Map<String, Limits> tenantLimits = new HashMap<>();
+
+	private final Map<String, Map<String, Limits>> tenantModels = new HashMap<>();
+
+	private final Tenants tenants;
 
 	private final String keyPrefix;
 
@@ -36,62 +43,82 @@ public class LimitPlans {
 	/**
 	 * @param shareDivisor 1 for the shared (Redis) buckets; the number of instances for the local share of each
 	 */
-	public LimitPlans(SpillwayProperties properties, String keyPrefix, int shareDivisor) {
-		this.limits = properties.getLimits();
-		this.tenants = properties.getTenants();
+	LimitPlans(LimitProperties limits, TenantLimitsProperties overrides, Tenants tenants, String keyPrefix,
+			int shareDivisor) {
+		limits.getTiers().forEach((name, tier) -> {
+			tiers.put(name, Limits.of(tier));
+			tierModels.put(name, models(tier.getModels()));
+		});
+		overrides.getTenants().forEach((id, tenant) -> {
+			tenantLimits.put(id, Limits.of(tenant.getLimits()));
+			tenantModels.put(id, models(tenant.getModels()));
+		});
+		this.tenants = tenants;
 		this.keyPrefix = keyPrefix;
 		this.shareDivisor = shareDivisor;
 	}
 
-	public LimitPlan plan(String tenant, String model) {
-		SpillwayProperties.Tenant config = tenants.get(tenant);
-		SpillwayProperties.Tier tier = tier(config);
-		boolean modelScoped = model != null && (tier != null && tier.getModels().containsKey(model)
-				|| config != null && config.getModels().containsKey(model));
+	private static Map<String, Limits> models(Map<String, LimitProperties.LimitValues> models) {
+		Map<String, Limits> byModel = new HashMap<>();
+		models.forEach((model, values) -> byModel.put(model, Limits.of(values)));
+		return Map.copyOf(byModel);
+	}
+
+	LimitPlan plan(String tenant, String model) {
+		String tier = tenants.tierOf(tenant);
+		Map<String, Limits> byTierModel = tierModels.getOrDefault(tier, Map.of());
+		Map<String, Limits> byTenantModel = tenantModels.getOrDefault(tenant, Map.of());
+		boolean modelScoped = model != null && (byTierModel.containsKey(model) || byTenantModel.containsKey(model));
 		String scope = modelScoped ? tenant + "/" + model : tenant;
-		return plans.computeIfAbsent(scope, s -> build(tenant, s, config, tier, modelScoped ? model : null));
+		return plans.computeIfAbsent(scope, s -> build(tenant, tier, s, modelScoped ? model : null));
 	}
 
-	private SpillwayProperties.Tier tier(SpillwayProperties.Tenant tenant) {
-		String name = tenant != null && tenant.getTier() != null ? tenant.getTier() : DEFAULT_TIER;
-		return limits.getTiers().get(name);
+	/** The models some tier or tenant has limits of their own for. */
+	Set<String> limitedModels() {
+		Set<String> models = new HashSet<>();
+		tierModels.values().forEach(byModel -> models.addAll(byModel.keySet()));
+		tenantModels.values().forEach(byModel -> models.addAll(byModel.keySet()));
+		return models;
 	}
 
-	private LimitPlan build(String tenant, String scope, SpillwayProperties.Tenant config, SpillwayProperties.Tier tier,
-			String model) {
-		LimitValues values = new LimitValues();
-		if (tier != null) {
-			values = tier.over(values);
-			if (model != null && tier.getModels().containsKey(model)) {
-				values = tier.getModels().get(model).over(values);
+	private LimitPlan build(String tenant, String tier, String scope, String model) {
+		Limits limits = Limits.NONE;
+		Limits ofTier = tiers.get(tier);
+		if (ofTier != null) {
+			limits = ofTier.over(limits);
+			Limits ofTierModel = model == null ? null : tierModels.get(tier).get(model);
+			if (ofTierModel != null) {
+				limits = ofTierModel.over(limits);
 			}
 		}
-		if (config != null) {
-			values = config.getLimits().over(values);
-			if (model != null && config.getModels().containsKey(model)) {
-				values = config.getModels().get(model).over(values);
+		Limits ofTenant = tenantLimits.get(tenant);
+		if (ofTenant != null) {
+			limits = ofTenant.over(limits);
+			Limits ofTenantModel = model == null ? null : tenantModels.get(tenant).get(model);
+			if (ofTenantModel != null) {
+				limits = ofTenantModel.over(limits);
 			}
 		}
 		String hashTag = "{" + scope + "}";
-		return new LimitPlan(tenant, scope, values, tokensConfiguration(values), requestsConfiguration(values),
+		return new LimitPlan(tenant, scope, limits, tokensConfiguration(limits), requestsConfiguration(limits),
 				keyPrefix + ":limit:" + hashTag + ":tokens", keyPrefix + ":limit:" + hashTag + ":requests");
 	}
 
-	private BucketConfiguration tokensConfiguration(LimitValues values) {
-		if (values.getTokensPerMinute() == null && values.getTokensPerDay() == null) {
+	private BucketConfiguration tokensConfiguration(Limits values) {
+		if (values.tokensPerMinute() == null && values.tokensPerDay() == null) {
 			return null;
 		}
 		ConfigurationBuilder builder = BucketConfiguration.builder();
-		if (values.getTokensPerMinute() != null) {
-			long perMinute = share(values.getTokensPerMinute());
+		if (values.tokensPerMinute() != null) {
+			long perMinute = share(values.tokensPerMinute());
 			builder.addLimit(Bandwidth.builder()
 				.capacity(perMinute)
 				.refillGreedy(perMinute, Duration.ofMinutes(1))
 				.id("tokens-per-minute")
 				.build());
 		}
-		if (values.getTokensPerDay() != null) {
-			long perDay = share(values.getTokensPerDay());
+		if (values.tokensPerDay() != null) {
+			long perDay = share(values.tokensPerDay());
 			builder.addLimit(Bandwidth.builder()
 				.capacity(perDay)
 				.refillIntervallyAligned(perDay, Duration.ofDays(1),
@@ -102,11 +129,11 @@ public class LimitPlans {
 		return builder.build();
 	}
 
-	private BucketConfiguration requestsConfiguration(LimitValues values) {
-		if (values.getRequestsPerMinute() == null) {
+	private BucketConfiguration requestsConfiguration(Limits values) {
+		if (values.requestsPerMinute() == null) {
 			return null;
 		}
-		long perMinute = share(values.getRequestsPerMinute());
+		long perMinute = share(values.requestsPerMinute());
 		return BucketConfiguration.builder()
 			.addLimit(Bandwidth.builder()
 				.capacity(perMinute)

@@ -5,9 +5,8 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 
-import reactor.core.publisher.Mono;
-
 import io.github.bucket4j.Bandwidth;
+import reactor.core.publisher.Mono;
 
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
@@ -22,7 +21,7 @@ import org.springframework.web.server.ServerWebExchange;
  * midnight UTC (read from the injected clock); limits unavailable under {@code fail-closed}: 503. Requests refused
  * together by one bucket are told waits spread by {@link RetrySpread}, each at least the time until it would fit.
  */
-public class LimitRejection {
+class LimitRejection {
 
 	private final Clock clock;
 
@@ -30,35 +29,35 @@ public class LimitRejection {
 
 	private final RetrySpread spread;
 
-	public LimitRejection(Clock clock, Duration redisRetryInterval, RetrySpread spread) {
+	LimitRejection(Clock clock, Duration redisRetryInterval, RetrySpread spread) {
 		this.clock = clock;
 		this.redisRetryInterval = redisRetryInterval;
 		this.spread = spread;
 	}
 
 	/** Writes the refusal of {@code admission}; {@code requestedTokens} is what the request asked for. */
-	public Mono<Void> write(ServerWebExchange exchange, Admission admission, long requestedTokens) {
+	Mono<Void> write(ServerWebExchange exchange, Admission admission, long requestedTokens) {
 		LimitPlan plan = admission.plan();
 		String tenant = "'" + plan.tenant() + "'";
 		long retryAfterNanos = admission.retryAfterNanos();
 		OpenAiError error = switch (admission.verdict()) {
 			case TOKENS_PER_MINUTE -> new OpenAiError(HttpStatus.TOO_MANY_REQUESTS, "tokens", "rate_limit_exceeded",
 					"Rate limit reached for tenant " + tenant + " on tokens per minute: limit "
-							+ plan.values().getTokensPerMinute() + ", requested " + requestedTokens + "."
-							+ (requestedTokens > plan.values().getTokensPerMinute()
+							+ plan.values().tokensPerMinute() + ", requested " + requestedTokens + "."
+							+ (requestedTokens > plan.values().tokensPerMinute()
 									? " The request is larger than the limit; lower max_tokens or the prompt."
 									: " Please retry after the time in the Retry-After header."),
 					null);
 			case REQUESTS_PER_MINUTE -> new OpenAiError(HttpStatus.TOO_MANY_REQUESTS, "requests", "rate_limit_exceeded",
 					"Rate limit reached for tenant " + tenant + " on requests per minute: limit "
-							+ plan.values().getRequestsPerMinute() + ". Please retry after the time in the Retry-After header.",
+							+ plan.values().requestsPerMinute() + ". Please retry after the time in the Retry-After header.",
 					null);
 			case TOKENS_PER_DAY -> {
 				retryAfterNanos = Duration.between(clock.instant(),
 						LocalDate.now(clock.withZone(ZoneOffset.UTC)).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant())
 					.toNanos();
 				yield new OpenAiError(HttpStatus.TOO_MANY_REQUESTS, "tokens", "daily_quota_exceeded",
-						"The daily token quota of tenant " + tenant + " (" + plan.values().getTokensPerDay()
+						"The daily token quota of tenant " + tenant + " (" + plan.values().tokensPerDay()
 								+ " tokens) is used up; it renews at 00:00 UTC.",
 						null);
 			}

@@ -1,13 +1,8 @@
 package dev.spillway.gateway.limit;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -15,34 +10,16 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.TimeMeter;
-import io.github.bucket4j.TokensInheritanceStrategy;
 import io.github.bucket4j.VerboseResult;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
-import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
-import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
-import io.github.bucket4j.local.LocalBucketBuilder;
-import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
-import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
-import dev.spillway.gateway.config.SpillwayProperties.RedisDownPolicy;
 import dev.spillway.gateway.limit.Admission.Verdict;
 import dev.spillway.gateway.limit.Admission.Where;
-
-import org.springframework.beans.factory.DisposableBean;
-import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import dev.spillway.gateway.limit.LimitProperties.RedisDownPolicy;
 
 /**
  * Enforces tenant limits with Bucket4j buckets in Redis, through Bucket4j's Lettuce proxy manager (compare and
@@ -55,11 +32,11 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  * When Redis fails an admission, admissions apply the configured policy for {@code redis-retry-interval} before
  * Redis is tried again, so an outage never makes each request wait for a timeout.
  */
-public class TenantLimiter implements DisposableBean {
+class TenantLimiter {
 
 	private static final Logger log = LoggerFactory.getLogger(TenantLimiter.class);
 
-	private final ReactiveRedisConnectionFactory connectionFactory;
+	private final LimitBuckets buckets;
 
 	private final Duration timeout;
 
@@ -69,33 +46,18 @@ public class TenantLimiter implements DisposableBean {
 
 	private final LimitPlans localPlans;
 
-	private final Map<String, AsyncBucketProxy> sharedBuckets = new ConcurrentHashMap<>();
-
-	private final Map<String, Bucket> localBuckets = new ConcurrentHashMap<>();
-
 	private final Mono<AsyncProxyManager<String>> proxyManager;
-
-	private volatile StatefulConnection<String, byte[]> connection;
 
 	private volatile long skipRedisUntilNanos;
 
-	private final TimeMeter time;
-
-	/**
-	 * @param clock the clock buckets refill by, on every instance's client side (Bucket4j's client clock), so tests
-	 * can freeze or drive refill
-	 */
-	public TenantLimiter(ReactiveRedisConnectionFactory connectionFactory, Duration timeout, Duration retryInterval,
-			RedisDownPolicy policy, LimitPlans localPlans, Clock clock) {
-		this.time = new ClockTimeMeter(clock);
-		this.connectionFactory = connectionFactory;
+	TenantLimiter(LimitBuckets buckets, Duration timeout, Duration retryInterval, RedisDownPolicy policy,
+			LimitPlans localPlans) {
+		this.buckets = buckets;
 		this.timeout = timeout;
 		this.retryInterval = retryInterval;
 		this.policy = policy;
 		this.localPlans = localPlans;
-		this.proxyManager = Mono.fromCallable(this::connect)
-			.subscribeOn(Schedulers.boundedElastic())
-			.cache(manager -> Duration.ofMillis(Long.MAX_VALUE), failure -> Duration.ZERO, () -> Duration.ZERO);
+		this.proxyManager = buckets.manager();
 	}
 
 	/** Takes {@code tokens} and one request from the plan's buckets, if they fit. */
@@ -110,8 +72,8 @@ public class TenantLimiter implements DisposableBean {
 	public Mono<Admission> admit(LimitPlan plan, long tokens, boolean countRequest) {
 		BucketConfiguration requests = countRequest ? plan.requests() : null;
 		return limited(plan, manager -> Mono.zip(
-				consume(plan.tokens(), () -> shared(manager, plan.tokensKey(), plan.tokens()), tokens),
-				consume(requests, () -> shared(manager, plan.requestsKey(), plan.requests()), 1))
+				consume(plan.tokens(), () -> buckets.shared(manager, plan.tokensKey(), plan.tokens()), tokens),
+				consume(requests, () -> buckets.shared(manager, plan.requestsKey(), plan.requests()), 1))
 			.map(probes -> verdict(plan, tokens, probes.getT1(), probes.getT2(), Where.SHARED)),
 				() -> withoutRedis(plan, tokens, countRequest));
 	}
@@ -122,8 +84,8 @@ public class TenantLimiter implements DisposableBean {
 	 */
 	public Mono<Admission> admitSubmission(LimitPlan plan) {
 		return limited(plan, manager -> Mono.zip(
-				consume(plan.requests(), () -> shared(manager, plan.requestsKey(), plan.requests()), 1),
-				dailyTokensLeft(plan, () -> shared(manager, plan.tokensKey(), plan.tokens()).asVerbose().getAvailableTokens()))
+				consume(plan.requests(), () -> buckets.shared(manager, plan.requestsKey(), plan.requests()), 1),
+				dailyTokensLeft(plan, () -> buckets.shared(manager, plan.tokensKey(), plan.tokens()).asVerbose().getAvailableTokens()))
 			.map(probes -> submissionVerdict(plan, probes.getT1(), probes.getT2(), Where.SHARED)),
 				() -> submissionWithoutRedis(plan));
 	}
@@ -184,10 +146,10 @@ public class TenantLimiter implements DisposableBean {
 			case LOCAL -> {
 				LimitPlan share = localPlans.plan(plan.tenant(), modelOf(plan));
 				Optional<VerboseResult<ConsumptionProbe>> requestProbe = share.requests() == null ? Optional.empty()
-						: Optional.of(local(plan.requestsKey(), share.requests()).asVerbose().tryConsumeAndReturnRemaining(1));
+						: Optional.of(buckets.local(plan.requestsKey(), share.requests()).asVerbose().tryConsumeAndReturnRemaining(1));
 				int daily = share.tokensPerDayBandwidth();
 				long dailyLeft = share.tokens() == null || daily < 0 ? Long.MAX_VALUE
-						: local(plan.tokensKey(), share.tokens()).asVerbose()
+						: buckets.local(plan.tokensKey(), share.tokens()).asVerbose()
 							.getAvailableTokens()
 							.getDiagnostics()
 							.getAvailableTokensPerEachBandwidth()[daily];
@@ -204,7 +166,7 @@ public class TenantLimiter implements DisposableBean {
 			return;
 		}
 		if (admission.where() == Where.LOCAL) {
-			Bucket bucket = local(plan.tokensKey(), localPlans.plan(plan.tenant(), modelOf(plan)).tokens());
+			Bucket bucket = buckets.local(plan.tokensKey(), localPlans.plan(plan.tenant(), modelOf(plan)).tokens());
 			if (difference < 0) {
 				bucket.addTokens(-difference);
 			}
@@ -214,7 +176,7 @@ public class TenantLimiter implements DisposableBean {
 			return;
 		}
 		proxyManager.flatMap(manager -> {
-			AsyncBucketProxy bucket = shared(manager, plan.tokensKey(), plan.tokens());
+			AsyncBucketProxy bucket = buckets.shared(manager, plan.tokensKey(), plan.tokens());
 			return Mono.fromFuture(() -> difference < 0 ? bucket.addTokens(-difference)
 					: bucket.consumeIgnoringRateLimits(difference).thenApply(ignored -> null));
 		})
@@ -230,7 +192,7 @@ public class TenantLimiter implements DisposableBean {
 			return Mono.empty();
 		}
 		return proxyManager
-			.flatMap(manager -> Mono.fromFuture(() -> shared(manager, plan.tokensKey(), plan.tokens()).getAvailableTokens()))
+			.flatMap(manager -> Mono.fromFuture(() -> buckets.shared(manager, plan.tokensKey(), plan.tokens()).getAvailableTokens()))
 			.timeout(timeout);
 	}
 
@@ -240,7 +202,7 @@ public class TenantLimiter implements DisposableBean {
 			return Mono.empty();
 		}
 		return proxyManager
-			.flatMap(manager -> Mono.fromFuture(() -> shared(manager, plan.requestsKey(), plan.requests()).getAvailableTokens()))
+			.flatMap(manager -> Mono.fromFuture(() -> buckets.shared(manager, plan.requestsKey(), plan.requests()).getAvailableTokens()))
 			.timeout(timeout);
 	}
 
@@ -251,10 +213,10 @@ public class TenantLimiter implements DisposableBean {
 			case LOCAL -> {
 				LimitPlan share = localPlans.plan(plan.tenant(), modelOf(plan));
 				Optional<VerboseResult<ConsumptionProbe>> tokenProbe = share.tokens() == null ? Optional.empty()
-						: Optional.of(local(plan.tokensKey(), share.tokens()).asVerbose().tryConsumeAndReturnRemaining(tokens));
+						: Optional.of(buckets.local(plan.tokensKey(), share.tokens()).asVerbose().tryConsumeAndReturnRemaining(tokens));
 				Optional<VerboseResult<ConsumptionProbe>> requestProbe = share.requests() == null || !countRequest
 						? Optional.empty()
-						: Optional.of(local(plan.requestsKey(), share.requests()).asVerbose().tryConsumeAndReturnRemaining(1));
+						: Optional.of(buckets.local(plan.requestsKey(), share.requests()).asVerbose().tryConsumeAndReturnRemaining(1));
 				yield verdict(share, tokens, tokenProbe, requestProbe, Where.LOCAL);
 			}
 		};
@@ -297,14 +259,14 @@ public class TenantLimiter implements DisposableBean {
 
 	private void giveBack(LimitPlan plan, Where where, String key, long amount) {
 		if (where == Where.LOCAL) {
-			Bucket bucket = localBuckets.get(key);
+			Bucket bucket = buckets.existingLocal(key);
 			if (bucket != null) {
 				bucket.addTokens(amount);
 			}
 			return;
 		}
 		BucketConfiguration configuration = key.equals(plan.tokensKey()) ? plan.tokens() : plan.requests();
-		proxyManager.flatMap(manager -> Mono.fromFuture(() -> shared(manager, key, configuration).addTokens(amount)))
+		proxyManager.flatMap(manager -> Mono.fromFuture(() -> buckets.shared(manager, key, configuration).addTokens(amount)))
 			.timeout(timeout)
 			.subscribe(done -> {
 			}, failure -> log.debug("Could not give back {} to {}: {}", amount, key, failure.toString()));
@@ -326,83 +288,9 @@ public class TenantLimiter implements DisposableBean {
 		return Mono.fromFuture(() -> bucket.get().asVerbose().tryConsumeAndReturnRemaining(amount)).map(Optional::of);
 	}
 
-	private AsyncBucketProxy shared(AsyncProxyManager<String> manager, String key, BucketConfiguration configuration) {
-		return sharedBuckets.computeIfAbsent(key, k -> manager.builder()
-			.withImplicitConfigurationReplacement(version(configuration), TokensInheritanceStrategy.PROPORTIONALLY)
-			.withOptimization(Optimizations.batching())
-			.build(k, () -> CompletableFuture.completedFuture(configuration)));
-	}
-
-	private Bucket local(String key, BucketConfiguration configuration) {
-		return localBuckets.computeIfAbsent(key, k -> {
-			LocalBucketBuilder builder = Bucket.builder().withCustomTimePrecision(time);
-			for (Bandwidth bandwidth : configuration.getBandwidths()) {
-				builder.addLimit(bandwidth);
-			}
-			return builder.build();
-		});
-	}
-
-	/** A version that changes when the limits change, so Bucket4j replaces a stored configuration in place. */
-	private static long version(BucketConfiguration configuration) {
-		long version = 17;
-		for (Bandwidth bandwidth : configuration.getBandwidths()) {
-			version = 31 * version + Objects.hash(bandwidth.getId(), bandwidth.getCapacity(), bandwidth.getRefillTokens(),
-					bandwidth.getRefillPeriodNanos());
-		}
-		return version & Long.MAX_VALUE;
-	}
-
 	private static String modelOf(LimitPlan plan) {
 		int slash = plan.scope().indexOf('/');
 		return slash < 0 ? null : plan.scope().substring(slash + 1);
-	}
-
-	private AsyncProxyManager<String> connect() {
-		if (!(connectionFactory instanceof LettuceConnectionFactory lettuce)) {
-			throw new IllegalStateException("Spillway's tenant limits need Spring Data Redis on Lettuce");
-		}
-		AbstractRedisClient client = lettuce.getRequiredNativeClient();
-		RedisCodec<String, byte[]> codec = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
-		Bucket4jLettuce.LettuceBasedProxyManagerBuilder<String> builder;
-		if (client instanceof RedisClusterClient cluster) {
-			var clusterConnection = cluster.connect(codec);
-			connection = clusterConnection;
-			builder = Bucket4jLettuce.casBasedBuilder(clusterConnection);
-		}
-		else {
-			var standalone = ((RedisClient) client).connect(codec);
-			connection = standalone;
-			builder = Bucket4jLettuce.casBasedBuilder(standalone);
-		}
-		builder.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
-			.requestTimeout(timeout)
-			.clientClock(time);
-		return new KnownStateProxyManager(builder).asAsync();
-	}
-
-	/** Bucket4j's time source read from a {@link Clock}: wall-clock time, as Bucket4j's default is. */
-	private record ClockTimeMeter(Clock clock) implements TimeMeter {
-
-		@Override
-		public long currentTimeNanos() {
-			Instant now = clock.instant();
-			return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-		}
-
-		@Override
-		public boolean isWallClockBased() {
-			return true;
-		}
-
-	}
-
-	@Override
-	public void destroy() {
-		StatefulConnection<String, byte[]> open = connection;
-		if (open != null) {
-			open.closeAsync();
-		}
 	}
 
 }

@@ -2,14 +2,15 @@ package dev.spillway.gateway.observability;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.SignalType;
 
+import dev.spillway.gateway.core.ModelNames;
+import dev.spillway.gateway.request.Answer;
+import dev.spillway.gateway.request.AnswerCompletion;
+import dev.spillway.gateway.request.EndedAnswer;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
-import dev.spillway.gateway.request.ModelNames;
 
 import org.springframework.http.HttpStatusCode;
-import org.springframework.web.server.ServerWebExchange;
 
 /**
  * One structured line per Spillway request, written when its body has ended, under the logger
@@ -17,39 +18,45 @@ import org.springframework.web.server.ServerWebExchange;
  * chooses freely, the model name, is escaped (quoted, control characters as {@code \n}, {@code \\u0000}) so it
  * cannot forge a line.
  */
-public class RequestLog {
+class RequestLog implements AnswerCompletion {
 
 	/** Logger name of the request log; turn it to WARN to silence it. */
-	public static final String LOGGER = "dev.spillway.gateway.request";
+	static final String LOGGER = "dev.spillway.gateway.request";
 
 	private static final Logger log = LoggerFactory.getLogger(LOGGER);
 
-	public void record(ServerWebExchange exchange, LlmExchange llm, SignalType signal, long promptTokens,
-			long completionTokens) {
+	@Override
+	public void bodyEnded(EndedAnswer answer) {
 		if (!log.isInfoEnabled()) {
 			return;
 		}
 		long end = System.nanoTime();
-		HttpStatusCode status = exchange.getResponse().getStatusCode();
+		LlmExchange llm = answer.llm();
+		HttpStatusCode status = answer.status();
 		LlmRequest request = llm.request();
-		long firstToken = llm.usage() == null ? 0 : llm.usage().firstTokenNanos();
+		Answer read = llm.answer();
+		long firstToken = read == null ? 0 : read.firstTokenNanos();
 		log.info("request_id={} tenant={} pool={} backend={} model={} stream={} status={} outcome={} attempts={} "
 				+ "ttft_ms={} total_ms={} prompt_tokens={} completion_tokens={}",
-				llm.requestId(), llm.tenant(), llm.pool(), llm.backend(),
+				llm.requestId(), llm.tenant(), llm.pool(), llm.backend() == null ? null : llm.backend().id(),
 				request == null ? null : ModelNames.forLog(request.model()), request != null && request.stream(),
-				status == null ? 0 : status.value(), llm.upstreamFailed() ? "upstream_failed"
-						: llm.acceptedAsJob() ? "queued" : outcome(signal), llm.attempts(),
+				status == null ? 0 : status.value(), outcomeOf(answer), llm.attempts(),
 				firstToken == 0 ? -1 : (firstToken - llm.startNanos()) / 1_000_000,
-				(end - llm.startNanos()) / 1_000_000, promptTokens, completionTokens);
+				(end - llm.startNanos()) / 1_000_000, answer.promptTokens(), answer.completionTokens());
 	}
 
-	private static String outcome(SignalType signal) {
-		return switch (signal) {
-			case ON_COMPLETE -> "completed";
-			case CANCEL -> "cancelled";
-			case ON_ERROR -> "failed";
-			default -> signal.toString();
+	/** As the log always named it: a body that ended cleanly is {@code completed}, whatever its status. */
+	private static String outcomeOf(EndedAnswer answer) {
+		String outcome = UsageMetrics.outcome(answer);
+		return switch (outcome) {
+			case "upstream_failed", "queued", "cancelled" -> outcome;
+			default -> answer.end() == EndedAnswer.End.FAILED ? "failed" : "completed";
 		};
+	}
+
+	@Override
+	public int getOrder() {
+		return LOG;
 	}
 
 }

@@ -5,7 +5,8 @@ import java.util.Map;
 
 import reactor.core.publisher.Mono;
 
-import dev.spillway.gateway.routing.SharedThrottles;
+import dev.spillway.gateway.limit.api.TenantLimitsReport;
+import dev.spillway.gateway.routing.api.PoolReport;
 
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
@@ -16,31 +17,41 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
  * {@code /actuator/spillway/{tenant}}: one tenant's limits and usage.
  */
 @Endpoint(id = "spillway")
-public class SpillwayEndpoint {
+class SpillwayEndpoint {
 
-	private final PoolStates states;
+	private final PoolReport pools;
 
-	private final SharedThrottles throttles;
+	private final TenantLimitsReport limits;
 
-	private final TenantView tenants;
+	private final UsageMetrics usage;
 
-	public SpillwayEndpoint(PoolStates states, SharedThrottles throttles, TenantView tenants) {
-		this.states = states;
-		this.throttles = throttles;
-		this.tenants = tenants;
+	/** @param limits the limits' report, or {@code null} without limits */
+	SpillwayEndpoint(PoolReport pools, TenantLimitsReport limits, UsageMetrics usage) {
+		this.pools = pools;
+		this.limits = limits;
+		this.usage = usage;
 	}
 
 	/** {@code /actuator/spillway/{tenant}}: the tenant's limits, what is left of them, and its usage here. */
 	@ReadOperation
 	public Mono<Map<String, Object>> tenant(@Selector String tenant) {
-		return tenants.view(tenant);
+		if (limits == null) {
+			return Mono.empty();
+		}
+		return limits.limits(tenant).map(view -> {
+			Map<String, Object> result = new LinkedHashMap<>();
+			result.put("tenant", tenant);
+			result.putAll(view);
+			result.put("usageOnThisInstance", usage.tokensUsed(tenant));
+			return result;
+		});
 	}
 
 	@ReadOperation
 	public Map<String, Object> state() {
 		Map<String, Object> result = new LinkedHashMap<>();
-		result.put("sharedState", throttles.connected() ? "CONNECTED" : "DISCONNECTED");
-		result.put("pools", states.details());
+		result.put("sharedState", pools.sharedStateConnected() ? "CONNECTED" : "DISCONNECTED");
+		result.put("pools", pools.details());
 		return result;
 	}
 

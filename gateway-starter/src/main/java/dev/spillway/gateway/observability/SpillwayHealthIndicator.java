@@ -4,7 +4,7 @@ import java.time.Duration;
 
 import reactor.core.publisher.Mono;
 
-import dev.spillway.gateway.routing.SharedThrottles;
+import dev.spillway.gateway.routing.api.PoolReport;
 
 import org.springframework.boot.health.contributor.AbstractReactiveHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
@@ -15,21 +15,17 @@ import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
  * whether the shared state in Redis is reachable. Throttled or broken backends and an unreachable Redis do not
  * make the instance DOWN — it still serves, with local state — they are reported in the details.
  */
-public class SpillwayHealthIndicator extends AbstractReactiveHealthIndicator {
+class SpillwayHealthIndicator extends AbstractReactiveHealthIndicator {
 
-	private final PoolStates states;
-
-	private final SharedThrottles throttles;
+	private final PoolReport pools;
 
 	private final ReactiveRedisConnectionFactory redis;
 
 	private final Duration timeout;
 
-	public SpillwayHealthIndicator(PoolStates states, SharedThrottles throttles, ReactiveRedisConnectionFactory redis,
-			Duration timeout) {
+	SpillwayHealthIndicator(PoolReport pools, ReactiveRedisConnectionFactory redis, Duration timeout) {
 		super("Spillway health check failed");
-		this.states = states;
-		this.throttles = throttles;
+		this.pools = pools;
 		this.redis = redis;
 		this.timeout = timeout;
 	}
@@ -41,9 +37,9 @@ public class SpillwayHealthIndicator extends AbstractReactiveHealthIndicator {
 			.map(pong -> "UP")
 			.onErrorReturn("DOWN")
 			.map(redisState -> builder.up()
-				.withDetail("sharedState", redisState.equals("UP") && throttles.connected() ? "CONNECTED"
+				.withDetail("sharedState", redisState.equals("UP") && pools.sharedStateConnected() ? "CONNECTED"
 						: redisState.equals("UP") ? "RECONNECTING" : "DISCONNECTED (serving with local state)")
-				.withDetail("pools", states.summary())
+				.withDetail("pools", pools.summary())
 				.build());
 	}
 

@@ -11,12 +11,16 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import reactor.core.publisher.SignalType;
 
-import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.core.Pools;
+import dev.spillway.gateway.limit.api.TenantLimitsReport;
+import dev.spillway.gateway.pricing.api.Prices;
+import dev.spillway.gateway.request.Answer;
+import dev.spillway.gateway.request.AnswerCompletion;
+import dev.spillway.gateway.request.AnswerSource;
+import dev.spillway.gateway.request.EndedAnswer;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
-import dev.spillway.gateway.streaming.UsageCollector;
 
 import org.springframework.http.HttpStatusCode;
 
@@ -25,34 +29,39 @@ import org.springframework.http.HttpStatusCode;
  * the configuration (tenants, pools, models named in pools, tiers and prices); any other model name is tagged
  * {@value #OTHER_MODEL}, so a client cannot grow the number of series.
  */
-public class UsageMetrics {
+class UsageMetrics implements AnswerCompletion {
 
 	/** Tag value for models the configuration does not name. */
-	public static final String OTHER_MODEL = "other";
+	static final String OTHER_MODEL = "other";
 
 	private final MeterRegistry registry;
 
 	private final Set<String> knownModels = new HashSet<>();
 
-	private final Map<String, SpillwayProperties.Price> prices;
+	private final Prices prices;
 
 	private final Map<MeterKey, Meter> meters = new ConcurrentHashMap<>();
 
-	public UsageMetrics(MeterRegistry registry, SpillwayProperties properties) {
+	/** @param limits the limits' report, or {@code null} without limits */
+	UsageMetrics(MeterRegistry registry, Pools pools, Prices prices, TenantLimitsReport limits) {
 		this.registry = registry;
-		this.prices = properties.getPricing();
-		properties.getPools().values().forEach(pool -> knownModels.addAll(pool.getModels()));
-		knownModels.addAll(prices.keySet());
-		properties.getLimits().getTiers().values().forEach(tier -> knownModels.addAll(tier.getModels().keySet()));
-		properties.getTenants().values().forEach(tenant -> knownModels.addAll(tenant.getModels().keySet()));
+		this.prices = prices;
+		pools.all().values().forEach(pool -> knownModels.addAll(pool.models()));
+		knownModels.addAll(prices.pricedModels());
+		if (limits != null) {
+			knownModels.addAll(limits.limitedModels());
+		}
 	}
 
-	public void record(LlmExchange llm, HttpStatusCode status, SignalType signal, long promptTokens,
-			long completionTokens) {
+	@Override
+	public void bodyEnded(EndedAnswer answer) {
+		LlmExchange llm = answer.llm();
+		long promptTokens = answer.promptTokens();
+		long completionTokens = answer.completionTokens();
 		LlmRequest request = llm.request();
 		String tenant = llm.tenant() == null ? "anonymous" : llm.tenant();
 		String model = modelTag(request == null ? null : request.model());
-		String outcome = llm.upstreamFailed() ? "upstream_failed" : llm.acceptedAsJob() ? "queued" : outcome(status, signal);
+		String outcome = outcome(answer);
 		meter(new MeterKey("spillway.requests", tenant, model, outcome), () -> Counter.builder("spillway.requests")
 			.description("Requests on Spillway routes by outcome")
 			.tag("tenant", tenant)
@@ -65,17 +74,17 @@ public class UsageMetrics {
 		if (completionTokens > 0) {
 			tokens(tenant, model, "completion").increment(completionTokens);
 		}
-		SpillwayProperties.Price price = price(request == null ? null : request.model());
-		if (price != null && promptTokens + completionTokens > 0) {
+		double cost = promptTokens + completionTokens > 0
+				? prices.cost(request == null ? null : request.model(), promptTokens, completionTokens) : -1;
+		if (cost >= 0) {
 			meter(new MeterKey("spillway.cost", tenant, model, null), () -> Counter.builder("spillway.cost")
 				.description("Cost of the tokens used, from spillway.pricing")
 				.tag("tenant", tenant)
 				.tag("model", model)
 				.register(registry))
-				.increment((promptTokens * price.getInputPerMillion() + completionTokens * price.getOutputPerMillion())
-						/ 1_000_000.0);
+				.increment(cost);
 		}
-		UsageCollector usage = llm.usage();
+		Answer usage = llm.answer();
 		if (usage != null && usage.firstTokenNanos() != 0 && request != null && request.stream()) {
 			String pool = llm.pool();
 			this.<Timer>meter(new MeterKey("spillway.time.to.first.token", pool, model, null),
@@ -90,7 +99,7 @@ public class UsageMetrics {
 	}
 
 	/** Tokens this instance has counted for a tenant, by type, since it started. */
-	public Map<String, Double> tokensUsed(String tenant) {
+	Map<String, Double> tokensUsed(String tenant) {
 		double prompt = registry.find("spillway.tokens").tag("tenant", tenant).tag("type", "prompt").counters()
 			.stream().mapToDouble(Counter::count).sum();
 		double completion = registry.find("spillway.tokens").tag("tenant", tenant).tag("type", "completion").counters()
@@ -126,28 +135,18 @@ public class UsageMetrics {
 		return model != null && knownModels.contains(model) ? model : OTHER_MODEL;
 	}
 
-	/** The price of a model: its own entry, else the entry for the longest prefix of its name. */
-	SpillwayProperties.Price price(String model) {
-		if (model == null) {
-			return null;
+	/** The request's outcome as metrics and the request log name it. */
+	static String outcome(EndedAnswer answer) {
+		if (answer.llm().upstreamFailed()) {
+			return "upstream_failed";
 		}
-		SpillwayProperties.Price exact = prices.get(model);
-		if (exact != null) {
-			return exact;
+		if (answer.llm().answerSource() == AnswerSource.JOB_QUEUE) {
+			return "queued";
 		}
-		String best = null;
-		for (String prefix : prices.keySet()) {
-			if (model.startsWith(prefix) && (best == null || prefix.length() > best.length())) {
-				best = prefix;
-			}
-		}
-		return best == null ? null : prices.get(best);
-	}
-
-	private static String outcome(HttpStatusCode status, SignalType signal) {
-		if (signal == SignalType.CANCEL) {
+		if (answer.end() == EndedAnswer.End.CANCELLED) {
 			return "cancelled";
 		}
+		HttpStatusCode status = answer.status();
 		if (status == null) {
 			return "unknown";
 		}
@@ -155,6 +154,11 @@ public class UsageMetrics {
 			return "rate_limited";
 		}
 		return status.is2xxSuccessful() ? "success" : status.is4xxClientError() ? "client_error" : "server_error";
+	}
+
+	@Override
+	public int getOrder() {
+		return METRICS;
 	}
 
 }

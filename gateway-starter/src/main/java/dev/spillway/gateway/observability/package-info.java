@@ -1,4 +1,5 @@
 /**
- * Request logs (and, later, metrics and health).
+ * Usage and cost metrics, the request log, and the Actuator endpoint and health indicator. Uses the core and the
+ * {@code api} packages of routing, limits and pricing.
  */
 package dev.spillway.gateway.observability;

@@ -5,8 +5,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import reactor.core.publisher.Mono;
 
-import dev.spillway.gateway.SpillwayFilterOrders;
-import dev.spillway.gateway.routing.PoolRegistry;
+import dev.spillway.gateway.core.Pools;
+import dev.spillway.gateway.core.SpillwayFilterOrders;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -36,9 +36,9 @@ public class LlmExchangeFilter implements GlobalFilter, Ordered {
 
 	private static final int MAX_REQUEST_ID_LENGTH = 128;
 
-	private final PoolRegistry pools;
+	private final Pools pools;
 
-	public LlmExchangeFilter(PoolRegistry pools) {
+	public LlmExchangeFilter(Pools pools) {
 		this.pools = pools;
 	}
 

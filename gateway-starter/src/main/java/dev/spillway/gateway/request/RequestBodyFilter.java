@@ -10,11 +10,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
-import dev.spillway.gateway.SpillwayFilterOrders;
+import dev.spillway.gateway.core.ModelNames;
+import dev.spillway.gateway.core.Pools;
+import dev.spillway.gateway.core.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
-import dev.spillway.gateway.limit.TokenCounter;
-import dev.spillway.gateway.routing.PoolRegistry;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -41,7 +41,7 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 
 	private final JsonMapper json;
 
-	private final PoolRegistry pools;
+	private final Pools pools;
 
 	private final int maxBodyBytes;
 
@@ -51,7 +51,7 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 
 	private final HeavyWork heavyWork;
 
-	public RequestBodyFilter(JsonMapper json, PoolRegistry pools, long maxBodyBytes, TokenCounter tokens,
+	public RequestBodyFilter(JsonMapper json, Pools pools, long maxBodyBytes, TokenCounter tokens,
 			long defaultCompletionReservation, HeavyWork heavyWork) {
 		this.json = json;
 		this.pools = pools;
@@ -174,7 +174,7 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 		boolean stream = body.path("stream").asBoolean(false);
 		String apiVersion = request.getQueryParams().getFirst("api-version");
 		boolean clientWantsUsage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
-		Encoding encoding = tokens.encoding(pools.pool(pool).getEncoding(), model);
+		Encoding encoding = tokens.encoding(pools.pool(pool).encoding(), model);
 		long promptTokens = tokens.promptTokens(encoding, operation, body);
 		long reservation = TokenCounter.completionReservation(operation, body, defaultCompletionReservation);
 		return new Parsed(new LlmRequest(operation, azureForm, model, apiVersion, stream, clientWantsUsage, body, bytes,

@@ -1,4 +1,6 @@
 /**
- * The request's context ({@link dev.spillway.gateway.request.LlmExchange}) and the one reading, parsing and validation of its body.
+ * The request's context ({@link dev.spillway.gateway.request.LlmExchange} with its typed slots), how its body is read
+ * once, parsed and counted, and the SPIs capabilities implement: {@link dev.spillway.gateway.request.TenantResolver}
+ * and {@link dev.spillway.gateway.request.AnswerCompletion}. Uses the core, errors and wire formats; knows no capability.
  */
 package dev.spillway.gateway.request;

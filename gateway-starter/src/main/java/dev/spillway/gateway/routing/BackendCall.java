@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * failover, or when the answer's body has ended for the call whose answer goes to the client (a stream is only
  * a success once it completed). Settles exactly once.
  */
-public final class BackendCall {
+final class BackendCall {
 
 	private final BackendInstance backend;
 
@@ -16,7 +16,7 @@ public final class BackendCall {
 
 	private final AtomicBoolean settled = new AtomicBoolean();
 
-	public BackendCall(BackendInstance backend) {
+	BackendCall(BackendInstance backend) {
 		this.backend = backend;
 	}
 

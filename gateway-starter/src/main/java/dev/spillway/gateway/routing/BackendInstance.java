@@ -3,38 +3,38 @@ package dev.spillway.gateway.routing;
 import java.net.URI;
 import java.util.Map;
 
-import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.core.BackendDefinition;
 
 import org.springframework.cloud.client.ServiceInstance;
 
-/** A backend of a pool as Spring Cloud LoadBalancer sees it: a service instance that knows its configuration. */
-public final class BackendInstance implements ServiceInstance {
+/**
+ * A backend of a pool at run time: its definition and its live state, and how Spring Cloud LoadBalancer sees it (a
+ * service instance).
+ */
+final class BackendInstance implements ServiceInstance {
 
-	private final String pool;
-
-	private final SpillwayProperties.Backend backend;
+	private final BackendDefinition backend;
 
 	private final int port;
 
 	private final BackendState state;
 
-	public BackendInstance(String pool, SpillwayProperties.Backend backend, BackendState state) {
-		this.pool = pool;
+	public BackendInstance(BackendDefinition backend, BackendState state) {
 		this.backend = backend;
 		this.state = state;
-		URI url = backend.getUrl();
+		URI url = backend.url();
 		this.port = url.getPort() >= 0 ? url.getPort() : ("https".equalsIgnoreCase(url.getScheme()) ? 443 : 80);
 	}
 
 	public String pool() {
-		return pool;
+		return backend.pool();
 	}
 
 	public String id() {
-		return backend.getId();
+		return backend.id();
 	}
 
-	public SpillwayProperties.Backend backend() {
+	public BackendDefinition backend() {
 		return backend;
 	}
 
@@ -45,17 +45,17 @@ public final class BackendInstance implements ServiceInstance {
 
 	@Override
 	public String getInstanceId() {
-		return backend.getId();
+		return backend.id();
 	}
 
 	@Override
 	public String getServiceId() {
-		return pool;
+		return backend.pool();
 	}
 
 	@Override
 	public String getHost() {
-		return backend.getUrl().getHost();
+		return backend.url().getHost();
 	}
 
 	@Override
@@ -65,22 +65,22 @@ public final class BackendInstance implements ServiceInstance {
 
 	@Override
 	public boolean isSecure() {
-		return "https".equalsIgnoreCase(backend.getUrl().getScheme());
+		return "https".equalsIgnoreCase(backend.url().getScheme());
 	}
 
 	@Override
 	public URI getUri() {
-		return backend.getUrl();
+		return backend.url();
 	}
 
 	@Override
 	public Map<String, String> getMetadata() {
-		return Map.of("backend", backend.getId());
+		return Map.of("backend", backend.id());
 	}
 
 	@Override
 	public String toString() {
-		return pool + "/" + backend.getId();
+		return backend.pool() + "/" + backend.id();
 	}
 
 }

@@ -9,7 +9,7 @@ import java.util.Set;
  * to take no request this large is passed over at once and never waited for. Pure: it reads the backends' live
  * state and the clock it is given, nothing else.
  */
-public final class BackendPlanner {
+final class BackendPlanner {
 
 	private BackendPlanner() {
 	}

@@ -8,24 +8,24 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
-import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.core.BackendDefinition;
+import dev.spillway.gateway.core.PoolDefinition;
 
 /**
  * Chooses a backend of one pool: the most preferred priority group that has an eligible backend, then a
  * weighted random pick inside it. Groups are computed once; a choice allocates nothing but a small array.
  */
-public final class BackendSelector {
+final class BackendSelector {
 
 	private final List<List<BackendInstance>> groups;
 
 	private final List<BackendInstance> all;
 
-	public BackendSelector(String pool, SpillwayProperties.Pool config,
-			Function<SpillwayProperties.Backend, BackendState> states) {
+	public BackendSelector(PoolDefinition pool, Function<BackendDefinition, BackendState> states) {
 		TreeMap<Integer, List<BackendInstance>> byPriority = new TreeMap<>();
-		for (SpillwayProperties.Backend backend : config.getBackends()) {
-			byPriority.computeIfAbsent(backend.getPriority(), p -> new ArrayList<>())
-				.add(new BackendInstance(pool, backend, states.apply(backend)));
+		for (BackendDefinition backend : pool.backends()) {
+			byPriority.computeIfAbsent(backend.priority(), p -> new ArrayList<>())
+				.add(new BackendInstance(backend, states.apply(backend)));
 		}
 		this.groups = byPriority.values().stream().map(List::copyOf).toList();
 		this.all = groups.stream().flatMap(List::stream).sorted(Comparator.comparing(BackendInstance::id)).toList();
@@ -64,7 +64,7 @@ public final class BackendSelector {
 			BackendInstance candidate = group.get(i);
 			if (eligible.test(candidate)) {
 				ok[i] = true;
-				totalWeight += candidate.backend().getWeight();
+				totalWeight += candidate.backend().weight();
 			}
 		}
 		if (totalWeight == 0) {
@@ -73,7 +73,7 @@ public final class BackendSelector {
 		long pick = ThreadLocalRandom.current().nextLong(totalWeight);
 		for (int i = 0; i < size; i++) {
 			if (ok[i]) {
-				pick -= group.get(i).backend().getWeight();
+				pick -= group.get(i).backend().weight();
 				if (pick < 0) {
 					return group.get(i);
 				}

@@ -9,7 +9,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
  * its last answer said about remaining tokens, and its circuit breaker. Read on every choice, so everything is a
  * plain field read; written rarely.
  */
-public final class BackendState {
+final class BackendState {
 
 	private final AtomicLong throttledUntilMillis = new AtomicLong();
 

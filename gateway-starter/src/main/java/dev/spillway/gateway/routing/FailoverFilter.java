@@ -5,23 +5,22 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
+import reactor.netty.http.client.HttpClientResponse;
 
-import dev.spillway.gateway.SpillwayFilterOrders;
-import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.core.BackendDefinition;
+import dev.spillway.gateway.core.PoolDefinition;
+import dev.spillway.gateway.core.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
 import dev.spillway.gateway.error.RetrySpread;
-import dev.spillway.gateway.observability.RoutingMetrics;
 import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.LlmExchange;
-import dev.spillway.gateway.request.ModelNames;
+import dev.spillway.gateway.request.Slot;
 import dev.spillway.gateway.routing.BackendPlanner.Plan;
 import dev.spillway.gateway.routing.BackendPlanner.Throttled;
 import dev.spillway.gateway.routing.BackendPlanner.Unavailable;
@@ -47,9 +46,10 @@ import org.springframework.web.server.ServerWebExchange;
  * budget is waited for. All of this happens before the first byte reaches the client: the body is written by
  * {@code NettyWriteResponseFilter} only after this filter has settled on an answer, so a stream is never retried
  * after it started. When no backend can take the request, the client gets one 429 with the earliest recovery
- * ({@code Retry-After}, {@code retry-after-ms}), or 503 when every circuit is open.
+ * ({@code Retry-After}, {@code retry-after-ms}, spread over requests refused together), or 503 when every circuit
+ * is open.
  */
-public class FailoverFilter implements GlobalFilter, Ordered {
+class FailoverFilter implements GlobalFilter, Ordered {
 
 	/** Request header that lowers the pool's spill budget for one call, in milliseconds. */
 	public static final String MAX_WAIT_HEADER = "x-spillway-max-wait";
@@ -60,22 +60,21 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 	/** Response header naming the model (or Azure deployment) that served. */
 	public static final String MODEL_HEADER = "x-spillway-model";
 
-	private static final String REMAINING_TOKENS = "x-ratelimit-remaining-tokens";
+	/** The backend instance planned for the current attempt: what the load balancer returns. */
+	static final Slot<BackendInstance> PLANNED = Slot.named("routing.planned");
 
-	private static final String REMAINING_REQUESTS = "x-ratelimit-remaining-requests";
-
-	private static final String LIMIT_TOKENS = "x-ratelimit-limit-tokens";
-
-	/** How long a learned request-size limit is trusted before the backend is tried with a large request again. */
-	private static final Duration LEARNED_LIMIT_TTL = Duration.ofMinutes(10);
+	/** The call whose answer goes to the client: its circuit-breaker outcome is settled when the body has ended. */
+	static final Slot<BackendCall> SERVING_CALL = Slot.named("routing.serving-call");
 
 	private final PoolRegistry pools;
 
 	private final SharedThrottles throttles;
 
+	private final BackendHints hints;
+
 	private final ThrottleDurations durations;
 
-	private final SpillwayProperties.Routing routing;
+	private final RoutingProperties routing;
 
 	private final RoutingMetrics metrics;
 
@@ -84,15 +83,16 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 	private final RetrySpread spread;
 
 	/** @param clock what "now" is when throttles are set and plans are made, so tests can stop it */
-	public FailoverFilter(PoolRegistry pools, SharedThrottles throttles, SpillwayProperties.Routing routing,
-			RoutingMetrics metrics, Clock clock) {
-		this.clock = clock;
-		this.spread = new RetrySpread(clock, routing.getRetrySpread());
+	FailoverFilter(PoolRegistry pools, SharedThrottles throttles, RoutingProperties routing, RoutingMetrics metrics,
+			Clock clock) {
 		this.pools = pools;
 		this.throttles = throttles;
+		this.hints = new BackendHints(throttles);
 		this.routing = routing;
 		this.metrics = metrics;
-		SpillwayProperties.Throttle throttle = routing.getThrottle();
+		this.clock = clock;
+		this.spread = new RetrySpread(clock, routing.getRetrySpread());
+		RoutingProperties.Throttle throttle = routing.getThrottle();
 		this.durations = new ThrottleDurations(throttle.getDefaultDuration(), throttle.getMinDuration(),
 				throttle.getMaxDuration());
 	}
@@ -103,7 +103,7 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		if (llm == null || llm.request() == null) {
 			return chain.filter(exchange);
 		}
-		Attempts attempts = new Attempts(llm, exchange.getRequest().getHeaders().getFirst(MAX_WAIT_HEADER));
+		Attempts attempts = new Attempts(llm, pools, clock, exchange.getRequest().getHeaders().getFirst(MAX_WAIT_HEADER));
 		return attempt(exchange, chain, attempts, attempts.plan());
 	}
 
@@ -115,7 +115,8 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 				attempts.excluded.add(backend);
 				return attempt(exchange, chain, attempts, attempts.plan());
 			}
-			llm.plannedBackend(backend);
+			llm.attempt(backend.backend());
+			llm.put(PLANNED, backend);
 			BackendCall call = new BackendCall(backend);
 			return chain.filter(exchange)
 				.thenReturn(Optional.<Throwable>empty())
@@ -130,7 +131,7 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 			return EventLoops.resumeOnLoop(exchange, Mono.delay(pause))
 				.then(Mono.defer(() -> attempt(exchange, chain, attempts, attempts.plan())));
 		}
-		if (!(plan instanceof Use) && attempts.mayRetry() && attempts.fallBackTo(attempts.pool().getFallback())) {
+		if (attempts.mayRetry() && attempts.fallBackTo(attempts.pool().fallback())) {
 			metrics.failover(llm.pool(), "-", "fallback_pool");
 			return attempt(exchange, chain, attempts, attempts.plan());
 		}
@@ -160,13 +161,12 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		int code = status == null ? 200 : status.value();
 		long now = clock.millis();
 		long remainingBefore = backend.state().remainingTokens();
-		rememberRemainingTokens(backend, response.getHeaders(), now);
-		rememberRequestLimit(backend, response.getHeaders(), now);
+		HttpHeaders backendHeaders = backendHeaders(exchange);
+		hints.remember(backend, backendHeaders, now);
 		if (code == HttpStatus.TOO_MANY_REQUESTS.value()) {
 			call.released();
-			HttpHeaders headers = HttpHeaders.readOnlyHttpHeaders(response.getHeaders());
 			long estimate = attempts.llm.request().estimatedTokens();
-			learnTooLarge(backend, headers, remainingBefore, estimate, now);
+			hints.learnTooLarge(backend, backendHeaders, remainingBefore, estimate, now);
 			attempts.throttledOnce(backend);
 			return errorBody(connection).flatMap(body -> {
 				if (!backend.state().canEverTake(now, estimate)) {
@@ -176,13 +176,14 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 				}
 				boolean quota = body.contains("insufficient_quota");
 				String reason = quota ? "quota_exhausted" : "rate_limited";
-				Duration wait = quota ? routing.getThrottle().getQuotaExhaustedDuration() : durations.of(headers, now);
+				Duration wait = quota ? routing.getThrottle().getQuotaExhaustedDuration()
+						: durations.of(backendHeaders, now);
 				throttles.throttle(backend, now + wait.toMillis(), reason);
 				metrics.throttled(backend.pool(), backend.id(), reason);
 				return next(exchange, chain, attempts, backend, reason);
 			});
 		}
-		SpillwayProperties.Fallback contextFallback = attempts.pool().getContextFallback();
+		PoolDefinition.Target contextFallback = attempts.pool().contextFallback();
 		if (code == HttpStatus.BAD_REQUEST.value() && contextFallback != null && attempts.mayRetry()) {
 			return contextFallback(exchange, chain, attempts, call, connection, contextFallback);
 		}
@@ -192,15 +193,14 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 			Plan plan = attempts.plan();
 			if (attempts.mayRetry() && (plan instanceof Use || plan instanceof Wait)) {
 				metrics.failover(backend.pool(), backend.id(), "status_" + code);
-				ServerWebExchangeUtils.reset(exchange);
-				response.setStatusCode(null);
+				forgetAttempt(exchange);
 				return attempt(exchange, chain, attempts, plan);
 			}
-			markServedBy(response, backend, attempts.llm);
+			markServedBy(response, backend.backend(), attempts.llm);
 			return Mono.empty();
 		}
-		attempts.llm.backendCall(call);
-		markServedBy(response, backend, attempts.llm);
+		attempts.llm.put(SERVING_CALL, call);
+		markServedBy(response, backend.backend(), attempts.llm);
 		return Mono.empty();
 	}
 
@@ -209,15 +209,14 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 	 * the larger-context pool, anything else goes to the client as it was.
 	 */
 	private Mono<Void> contextFallback(ServerWebExchange exchange, GatewayFilterChain chain, Attempts attempts,
-			BackendCall call, Connection connection, SpillwayProperties.Fallback fallback) {
+			BackendCall call, Connection connection, PoolDefinition.Target fallback) {
 		call.succeeded();
 		ServerHttpResponse response = exchange.getResponse();
 		return errorBody(connection).flatMap(body -> {
 			String pool = attempts.llm.pool();
 			if (body.contains("context_length_exceeded") && attempts.fallBackTo(fallback)) {
 				metrics.failover(pool, call.backend().id(), "context_length_exceeded");
-				ServerWebExchangeUtils.reset(exchange);
-				response.setStatusCode(null);
+				forgetAttempt(exchange);
 				return attempt(exchange, chain, attempts, attempts.plan());
 			}
 			// The body was read to look at it: write it ourselves, and keep NettyWriteResponseFilter away.
@@ -225,7 +224,7 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 			connection.dispose();
 			byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
 			response.getHeaders().setContentLength(bytes.length);
-			markServedBy(response, call.backend(), attempts.llm);
+			markServedBy(response, call.backend().backend(), attempts.llm);
 			return response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)));
 		});
 	}
@@ -233,8 +232,7 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 	/** After a 429: try elsewhere (or wait) while the request may, else answer with the earliest recovery. */
 	private Mono<Void> next(ServerWebExchange exchange, GatewayFilterChain chain, Attempts attempts,
 			BackendInstance throttled, String reason) {
-		ServerWebExchangeUtils.reset(exchange);
-		exchange.getResponse().setStatusCode(null);
+		forgetAttempt(exchange);
 		Plan plan = attempts.plan();
 		if (attempts.mayRetry()) {
 			if (plan instanceof Use use && use.backend() != throttled) {
@@ -258,8 +256,7 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 		BackendInstance backend = call.backend();
 		call.failed(failure);
 		attempts.excluded.add(backend);
-		ServerWebExchangeUtils.reset(exchange);
-		exchange.getResponse().setStatusCode(null);
+		forgetAttempt(exchange);
 		Plan plan = attempts.plan();
 		if (attempts.mayRetry() && (plan instanceof Use || plan instanceof Wait)) {
 			metrics.failover(backend.pool(), backend.id(), failure instanceof ResponseStatusException ? "timeout"
@@ -270,6 +267,29 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 			return attempt(exchange, chain, attempts, plan);
 		}
 		return Mono.error(failure);
+	}
+
+	/**
+	 * Readies the exchange for another attempt: Spring Cloud Gateway's routing state is reset and what the failed
+	 * attempt's answer put on the response (status, headers such as its retry hints) is taken off again.
+	 */
+	private static void forgetAttempt(ServerWebExchange exchange) {
+		HttpClientResponse failed = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR);
+		if (failed != null) {
+			failed.responseHeaders().names().forEach(exchange.getResponse().getHeaders()::remove);
+		}
+		ServerWebExchangeUtils.reset(exchange);
+		exchange.getResponse().setStatusCode(null);
+	}
+
+	/** The headers the backend answered with, before the allow-list filtered what reaches the client. */
+	private static HttpHeaders backendHeaders(ServerWebExchange exchange) {
+		HttpClientResponse answer = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR);
+		HttpHeaders headers = new HttpHeaders();
+		if (answer != null) {
+			answer.responseHeaders().forEach(header -> headers.add(header.getKey(), header.getValue()));
+		}
+		return headers;
 	}
 
 	private Mono<Void> reject(ServerWebExchange exchange, String pool, HttpStatus status, long retryAfterMillis) {
@@ -294,81 +314,14 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 						+ ". Lower max_tokens or the prompt.", null));
 	}
 
-	private void markServedBy(ServerHttpResponse response, BackendInstance backend, LlmExchange llm) {
+	private void markServedBy(ServerHttpResponse response, BackendDefinition backend, LlmExchange llm) {
 		if (routing.isBackendHeader()) {
 			response.getHeaders().set(BACKEND_HEADER, backend.id());
 		}
-		SpillwayProperties.Backend config = backend.backend();
-		String model = config.getType() == SpillwayProperties.BackendType.OPENAI && config.getModel() != null
-				? config.getModel()
-				: config.getType() == SpillwayProperties.BackendType.AZURE && config.getDeployment() != null
-						? config.getDeployment() : llm.request().model();
+		String model = backend.modelAtBackend(llm.request().model());
 		if (model != null) {
 			response.getHeaders().set(MODEL_HEADER, model);
 		}
-	}
-
-	private static void rememberRemainingTokens(BackendInstance backend, HttpHeaders headers, long now) {
-		String remaining = headers.getFirst(REMAINING_TOKENS);
-		if (remaining == null) {
-			return;
-		}
-		try {
-			Duration reset = ThrottleDurations.goDuration(headers.getFirst(ThrottleDurations.RESET_TOKENS));
-			backend.state().remainingTokens(Long.parseLong(remaining.trim()),
-					now + (reset == null ? 60_000 : reset.toMillis()));
-		}
-		catch (NumberFormatException ex) {
-			// A malformed hint is no hint.
-		}
-	}
-
-	/**
-	 * A backend that reports its per-minute token limit takes no single request above it: share that, so every
-	 * instance skips it at once for larger requests.
-	 */
-	private void rememberRequestLimit(BackendInstance backend, HttpHeaders headers, long now) {
-		String limit = headers.getFirst(LIMIT_TOKENS);
-		if (limit == null) {
-			return;
-		}
-		try {
-			throttles.requestLimit(backend, Long.parseLong(limit.trim()), now + LEARNED_LIMIT_TTL.toMillis());
-		}
-		catch (NumberFormatException ex) {
-			// A malformed hint is no hint.
-		}
-	}
-
-	/**
-	 * A 429 to a request the backend said it had room for (its remaining tokens, before or in this answer, were at
-	 * least the request's estimate, and its requests were not what ran out) means the request itself is too large
-	 * for it: remember that it takes nothing this large, whatever wait it advised.
-	 */
-	private void learnTooLarge(BackendInstance backend, HttpHeaders headers, long remainingBefore, long estimate,
-			long now) {
-		if (estimate <= 1 || "0".equals(trimmed(headers.getFirst(REMAINING_REQUESTS)))) {
-			return;
-		}
-		long remaining = remainingBefore;
-		try {
-			String reported = headers.getFirst(REMAINING_TOKENS);
-			if (reported != null) {
-				remaining = Math.max(remaining, Long.parseLong(reported.trim()));
-			}
-		}
-		catch (NumberFormatException ex) {
-			// Fall back to what the last answer said.
-		}
-		if (remaining >= estimate) {
-			long known = backend.state().maxRequestTokens(now);
-			throttles.requestLimit(backend, known < 0 ? estimate - 1 : Math.min(known, estimate - 1),
-					now + LEARNED_LIMIT_TTL.toMillis());
-		}
-	}
-
-	private static String trimmed(String value) {
-		return value == null ? null : value.trim();
 	}
 
 	/**
@@ -405,115 +358,6 @@ public class FailoverFilter implements GlobalFilter, Ordered {
 	@Override
 	public int getOrder() {
 		return SpillwayFilterOrders.FAILOVER;
-	}
-
-	/** The attempts of one request: what it may still do, and which backends it must not use again. */
-	private final class Attempts {
-
-		final LlmExchange llm;
-
-		final Set<BackendInstance> excluded = new HashSet<>(4);
-
-		final Set<String> fallbacksUsed = new HashSet<>(2);
-
-		final Set<BackendInstance> throttledBefore = new HashSet<>(4);
-
-		final int maxAttempts;
-
-		final long deadlineMillis;
-
-		final Long headerBudget;
-
-		BackendSelector selector;
-
-		long waitUntilMillis;
-
-		Attempts(LlmExchange llm, String maxWaitHeader) {
-			this.llm = llm;
-			SpillwayProperties.Pool pool = pools.pool(llm.pool());
-			this.maxAttempts = pool.getMaxAttempts();
-			this.deadlineMillis = llm.startMillis() + pool.getDeadline().toMillis();
-			Long fromHeader = null;
-			if (maxWaitHeader != null) {
-				try {
-					fromHeader = Math.max(0, Long.parseLong(maxWaitHeader.trim()));
-				}
-				catch (NumberFormatException ex) {
-					// A header that cannot lower the budget leaves it as configured.
-				}
-			}
-			this.headerBudget = fromHeader;
-			use(llm.pool(), llm.startMillis());
-		}
-
-		private void use(String poolName, long fromMillis) {
-			SpillwayProperties.Pool pool = pools.pool(poolName);
-			this.selector = pools.selector(poolName);
-			long budget = pool.getMaxWait().toMillis();
-			if (headerBudget != null) {
-				budget = Math.min(budget, headerBudget);
-			}
-			this.waitUntilMillis = Math.min(fromMillis + budget, deadlineMillis);
-		}
-
-		/** Moves the request to a fallback pool, once per fallback; returns whether it did. */
-		boolean fallBackTo(SpillwayProperties.Fallback fallback) {
-			if (fallback == null || !fallbacksUsed.add(fallback.getPool() + "/" + fallback.getModel())) {
-				return false;
-			}
-			// A fallback without a model keeps the client's name: only where the target pool serves it.
-			String model = fallback.getModel() != null ? fallback.getModel() : llm.request().model();
-			if (!pools.serves(fallback.getPool(), model) || pools.passesNameAsDeployment(fallback.getPool())
-					&& ModelNames.deploymentProblem(model) != null) {
-				return false;
-			}
-			llm.reroute(fallback.getPool(), fallback.getModel());
-			excluded.clear();
-			use(fallback.getPool(), clock.millis());
-			return true;
-		}
-
-		SpillwayProperties.Pool pool() {
-			return pools.pool(llm.pool());
-		}
-
-		/**
-		 * A backend answered this request 429: it may be tried once more (when its wait fits the spill budget), a
-		 * second 429 takes it out for this request, whatever its hint says.
-		 */
-		void throttledOnce(BackendInstance backend) {
-			if (!throttledBefore.add(backend)) {
-				excluded.add(backend);
-			}
-		}
-
-		/**
-		 * When no backend of the pool can ever take this request because of its size: the largest request any of
-		 * them takes; else -1.
-		 */
-		long largestKnownRequest() {
-			long now = clock.millis();
-			long estimate = llm.request().estimatedTokens();
-			long largest = -1;
-			for (BackendInstance backend : selector.backends()) {
-				long max = backend.state().maxRequestTokens(now);
-				if (max < 0 || estimate <= max) {
-					return -1;
-				}
-				largest = Math.max(largest, max);
-			}
-			return largest;
-		}
-
-		Plan plan() {
-			return BackendPlanner.plan(selector, clock.millis(), waitUntilMillis,
-					llm.request().estimatedTokens(), excluded);
-		}
-
-		boolean mayRetry() {
-			return llm.attempts() < maxAttempts && clock.millis() < deadlineMillis;
-		}
-
 	}
 
 }

@@ -4,16 +4,14 @@ import java.util.List;
 
 import reactor.core.publisher.Mono;
 
-import dev.spillway.gateway.SpillwayFilterOrders;
-import dev.spillway.gateway.config.SpillwayProperties;
-import dev.spillway.gateway.config.SpillwayProperties.Conditions;
-import dev.spillway.gateway.config.SpillwayProperties.RoutingRule;
+import dev.spillway.gateway.core.Pools;
+import dev.spillway.gateway.core.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
-import dev.spillway.gateway.limit.LimitPlans;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
-import dev.spillway.gateway.request.ModelNames;
+import dev.spillway.gateway.routing.RoutingProperties.Conditions;
+import dev.spillway.gateway.routing.RoutingProperties.RoutingRule;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -25,21 +23,17 @@ import org.springframework.web.server.ServerWebExchange;
  * pool, prompt size) sends the request to its pool and model — e.g. {@code classify} to a mini model. Runs before
  * limits and the cache, so both see the model that will really answer.
  */
-public class ModelRoutingFilter implements GlobalFilter, Ordered {
+class ModelRoutingFilter implements GlobalFilter, Ordered {
 
 	/** Request header naming the task, for routing rules. Not forwarded upstream. */
 	public static final String TASK_HEADER = "x-spillway-task";
 
 	private final List<RoutingRule> rules;
 
-	private final java.util.Map<String, SpillwayProperties.Tenant> tenants;
+	private final Pools pools;
 
-	private final PoolRegistry pools;
-
-	public ModelRoutingFilter(List<RoutingRule> rules, java.util.Map<String, SpillwayProperties.Tenant> tenants,
-			PoolRegistry pools) {
+	ModelRoutingFilter(List<RoutingRule> rules, Pools pools) {
 		this.rules = List.copyOf(rules);
-		this.tenants = tenants;
 		this.pools = pools;
 	}
 
@@ -54,8 +48,7 @@ public class ModelRoutingFilter implements GlobalFilter, Ordered {
 			if (matches(rule.getWhen(), llm, task)) {
 				String model = rule.getModel() != null ? rule.getModel() : llm.request().model();
 				// A rule without a model keeps the client's name: the target pool's allow-list must still hold.
-				if (!pools.serves(rule.getPool(), model) || pools.passesNameAsDeployment(rule.getPool())
-						&& ModelNames.deploymentProblem(model) != null) {
+				if (!pools.accepts(rule.getPool(), model)) {
 					return ErrorResponses.write(exchange, OpenAiError.modelNotFound(model));
 				}
 				llm.reroute(rule.getPool(), rule.getModel());
@@ -70,7 +63,7 @@ public class ModelRoutingFilter implements GlobalFilter, Ordered {
 		if (when.getTask() != null && !when.getTask().equalsIgnoreCase(task)) {
 			return false;
 		}
-		if (when.getTier() != null && !when.getTier().equals(tierOf(llm.tenant()))) {
+		if (when.getTier() != null && !when.getTier().equals(llm.tier())) {
 			return false;
 		}
 		if (when.getModel() != null && !when.getModel().equals(request.model())) {
@@ -83,11 +76,6 @@ public class ModelRoutingFilter implements GlobalFilter, Ordered {
 			return false;
 		}
 		return when.getMinPromptTokens() == null || request.promptTokens() >= when.getMinPromptTokens();
-	}
-
-	private String tierOf(String tenant) {
-		SpillwayProperties.Tenant config = tenant == null ? null : tenants.get(tenant);
-		return config != null && config.getTier() != null ? config.getTier() : LimitPlans.DEFAULT_TIER;
 	}
 
 	@Override

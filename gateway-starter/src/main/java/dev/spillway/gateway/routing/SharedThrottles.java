@@ -31,7 +31,7 @@ import org.springframework.data.redis.listener.ReactiveRedisMessageListenerConta
  * throttle it sees is applied locally at once, and re-shared, together with a reload of everyone else's, as soon as
  * Redis answers again.
  */
-public class SharedThrottles implements SmartLifecycle {
+class SharedThrottles implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(SharedThrottles.class);
 

@@ -16,7 +16,7 @@ import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBal
  * The load balancer behind {@code lb://<pool>}. It reads memory only, never the network, so choosing costs
  * nanoseconds.
  */
-public class SpillwayLoadBalancer implements ReactorServiceInstanceLoadBalancer {
+class SpillwayLoadBalancer implements ReactorServiceInstanceLoadBalancer {
 
 	private final BackendSelector selector;
 
@@ -32,8 +32,8 @@ public class SpillwayLoadBalancer implements ReactorServiceInstanceLoadBalancer 
 	public Mono<Response<ServiceInstance>> choose(Request request) {
 		if (request.getContext() instanceof RequestDataContext context
 				&& context.getClientRequest().getAttributes().get(LlmExchange.ATTRIBUTE) instanceof LlmExchange llm
-				&& llm.plannedBackend() != null) {
-			return Mono.just(new DefaultResponse(llm.plannedBackend()));
+				&& llm.get(FailoverFilter.PLANNED) != null) {
+			return Mono.just(new DefaultResponse(llm.get(FailoverFilter.PLANNED)));
 		}
 		long now = System.currentTimeMillis();
 		BackendInstance chosen = selector

@@ -15,7 +15,7 @@ import org.springframework.core.env.Environment;
  * {@code @LoadBalancerClients(defaultConfiguration = ...)}.
  */
 @Configuration(proxyBeanMethods = false)
-public class SpillwayLoadBalancerClientConfiguration {
+class SpillwayLoadBalancerClientConfiguration {
 
 	@Bean
 	ReactorServiceInstanceLoadBalancer reactorServiceInstanceLoadBalancer(Environment environment,

@@ -5,7 +5,8 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 
-import dev.spillway.gateway.error.ErrorResponses;
+import dev.spillway.gateway.core.GoDurations;
+import dev.spillway.gateway.core.OpenAiHeaders;
 
 import org.springframework.http.HttpHeaders;
 
@@ -16,13 +17,7 @@ import org.springframework.http.HttpHeaders;
  * of the two), then the configured default. The result is clamped to [min, max] so one answer cannot bench a
  * backend for a day. Malformed values are skipped, never thrown.
  */
-public final class ThrottleDurations {
-
-	public static final String RETRY_AFTER_MS = ErrorResponses.RETRY_AFTER_MS;
-
-	public static final String RESET_REQUESTS = "x-ratelimit-reset-requests";
-
-	public static final String RESET_TOKENS = "x-ratelimit-reset-tokens";
+final class ThrottleDurations {
 
 	private final Duration defaultDuration;
 
@@ -30,14 +25,14 @@ public final class ThrottleDurations {
 
 	private final Duration max;
 
-	public ThrottleDurations(Duration defaultDuration, Duration min, Duration max) {
+	ThrottleDurations(Duration defaultDuration, Duration min, Duration max) {
 		this.defaultDuration = defaultDuration;
 		this.min = min;
 		this.max = max;
 	}
 
 	/** The clamped wait the headers ask for. */
-	public Duration of(HttpHeaders headers, long nowMillis) {
+	Duration of(HttpHeaders headers, long nowMillis) {
 		Duration asked = asked(headers, nowMillis);
 		Duration wait = asked != null ? asked : defaultDuration;
 		if (wait.compareTo(min) < 0) {
@@ -48,7 +43,7 @@ public final class ThrottleDurations {
 
 	/** The wait the headers ask for, unclamped, or {@code null} when none of them says anything usable. */
 	static Duration asked(HttpHeaders headers, long nowMillis) {
-		Duration millis = millis(headers.getFirst(RETRY_AFTER_MS));
+		Duration millis = millis(headers.getFirst(OpenAiHeaders.RETRY_AFTER_MS));
 		if (millis != null) {
 			return millis;
 		}
@@ -56,8 +51,8 @@ public final class ThrottleDurations {
 		if (retryAfter != null) {
 			return retryAfter;
 		}
-		Duration requests = goDuration(headers.getFirst(RESET_REQUESTS));
-		Duration tokens = goDuration(headers.getFirst(RESET_TOKENS));
+		Duration requests = GoDurations.parse(headers.getFirst(OpenAiHeaders.RESET_REQUESTS));
+		Duration tokens = GoDurations.parse(headers.getFirst(OpenAiHeaders.RESET_TOKENS));
 		if (requests == null) {
 			return tokens;
 		}
@@ -98,55 +93,6 @@ public final class ThrottleDurations {
 		catch (NumberFormatException ex) {
 			return null;
 		}
-	}
-
-	/**
-	 * Parses a Go duration as OpenAI writes them ({@code 1s}, {@code 12ms}, {@code 6m0s}, {@code 2m59.56s},
-	 * {@code 1h2m}), or returns {@code null}.
-	 */
-	static Duration goDuration(String value) {
-		if (value == null || value.isBlank() || value.length() > 40) {
-			return null;
-		}
-		String text = value.trim();
-		long nanos = 0;
-		int i = 0;
-		boolean any = false;
-		while (i < text.length()) {
-			int start = i;
-			while (i < text.length() && (Character.isDigit(text.charAt(i)) || text.charAt(i) == '.')) {
-				i++;
-			}
-			if (start == i) {
-				return null;
-			}
-			double amount;
-			try {
-				amount = Double.parseDouble(text.substring(start, i));
-			}
-			catch (NumberFormatException ex) {
-				return null;
-			}
-			int unitStart = i;
-			while (i < text.length() && Character.isLetter(text.charAt(i))) {
-				i++;
-			}
-			long unitNanos = switch (text.substring(unitStart, i)) {
-				case "h" -> 3_600_000_000_000L;
-				case "m" -> 60_000_000_000L;
-				case "s" -> 1_000_000_000L;
-				case "ms" -> 1_000_000L;
-				case "us", "µs" -> 1_000L;
-				case "ns" -> 1L;
-				default -> -1L;
-			};
-			if (unitNanos < 0) {
-				return null;
-			}
-			nanos += (long) (amount * unitNanos);
-			any = true;
-		}
-		return any ? Duration.ofNanos(nanos) : null;
 	}
 
 }

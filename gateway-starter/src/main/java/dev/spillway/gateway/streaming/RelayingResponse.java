@@ -40,15 +40,19 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 
 	private final LlmExchange llm;
 
+	private final UsageCollector usage;
+
 	private final Duration idleTimeout;
 
 	private final int maxEventBytes;
 
 	private volatile Throwable failure;
 
-	RelayingResponse(ServerHttpResponse delegate, LlmExchange llm, Duration idleTimeout, int maxEventBytes) {
+	RelayingResponse(ServerHttpResponse delegate, LlmExchange llm, UsageCollector usage, Duration idleTimeout,
+			int maxEventBytes) {
 		super(delegate);
 		this.llm = llm;
+		this.usage = usage;
 		this.idleTimeout = idleTimeout;
 		this.maxEventBytes = maxEventBytes;
 	}
@@ -58,14 +62,10 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 		if (isEventStream()) {
 			return relay(Flux.from(body));
 		}
-		UsageCollector usage = llm.usage();
 		if ("gzip".equalsIgnoreCase(getHeaders().getFirst(HttpHeaders.CONTENT_ENCODING))) {
 			usage.gzipped();
 		}
-		return super.writeWith(Flux.from(body).doOnNext(buffer -> {
-			llm.markFirstByte();
-			usage.onJsonBytes(buffer);
-		}).doOnComplete(usage::onJsonEnd));
+		return super.writeWith(Flux.from(body).doOnNext(usage::onJsonBytes).doOnComplete(usage::onJsonEnd));
 	}
 
 	@Override
@@ -89,9 +89,8 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 		String encoding = headers.getFirst(HttpHeaders.CONTENT_ENCODING);
 		if (encoding != null && !"identity".equalsIgnoreCase(encoding)) {
 			// Compressed despite our Accept-Encoding: identity. Pass it through untouched rather than cut it wrongly.
-			return getDelegate().writeAndFlushWith(upstream.doOnNext(b -> llm.markFirstByte()).map(Mono::just));
+			return getDelegate().writeAndFlushWith(upstream.map(Mono::just));
 		}
-		UsageCollector usage = llm.usage();
 		boolean clientWantsUsage = llm.request() != null && llm.request().clientWantsUsage();
 		Flux<byte[]> events = Flux.defer(() -> {
 			SseEventSplitter splitter = new SseEventSplitter(maxEventBytes);
@@ -102,8 +101,7 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 		});
 		Flux<DataBuffer> relayed = events.timeout(idleTimeout)
 			.map(bufferFactory()::wrap)
-			.onErrorResume(this::failureEvent)
-			.doOnNext(event -> llm.markFirstByte());
+			.onErrorResume(this::failureEvent);
 		// After a failure the client has its error event; signalling the failure onwards makes Spring Cloud Gateway
 		// dispose the backend connection and skip waiting for trailer headers that a broken connection never sends
 		// (reactor-netty's trailerHeaders() does not complete then). StreamingResponseFilter absorbs the signal.
@@ -117,7 +115,7 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 		boolean expectsDone = request != null && request.operation() != LlmOperation.EMBEDDINGS;
 		Flux<byte[]> events = Flux.fromIterable(tail);
 		if (splitter.sawDone()) {
-			llm.usage().markDone();
+			usage.markDone();
 		}
 		return expectsDone && !splitter.sawDone() ? events.concatWith(Flux.error(new IncompleteStreamException()))
 				: events;

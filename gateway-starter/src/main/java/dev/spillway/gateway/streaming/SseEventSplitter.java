@@ -15,7 +15,7 @@ import org.springframework.core.io.buffer.DataBufferUtils;
  * that never ends one fails the stream ({@link EventTooLargeException}) instead of filling memory. One instance per
  * stream; not thread-safe (a Flux delivers serially).
  */
-public final class SseEventSplitter {
+final class SseEventSplitter {
 
 	private static final byte[] DONE = "data: [DONE]".getBytes(StandardCharsets.US_ASCII);
 

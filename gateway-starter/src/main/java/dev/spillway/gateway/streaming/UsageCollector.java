@@ -12,7 +12,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import dev.spillway.gateway.cache.CacheEntry;
+import dev.spillway.gateway.request.Answer;
+import dev.spillway.gateway.wire.StoredAnswer;
 
 import org.springframework.core.io.buffer.DataBuffer;
 
@@ -24,7 +25,7 @@ import org.springframework.core.io.buffer.DataBuffer;
  * {@code maxKeptLength} characters for the cache and idempotent replay; a longer answer is neither cached nor kept.
  * Also notes when the first content token went out. One per request; events arrive serially.
  */
-public final class UsageCollector {
+final class UsageCollector implements Answer {
 
 	/** Larger JSON answers are relayed but not inspected. */
 	static final int MAX_JSON_BODY = 8 * 1024 * 1024;
@@ -72,7 +73,7 @@ public final class UsageCollector {
 	 * @param maxKeptLength the longest text kept for replay
 	 * @param encoding the tokenizer of the request, {@code null} while unknown (nothing is charged without a request)
 	 */
-	public UsageCollector(JsonMapper json, int maxKeptLength, Supplier<Encoding> encoding) {
+	UsageCollector(JsonMapper json, int maxKeptLength, Supplier<Encoding> encoding) {
 		this.json = json;
 		this.maxKeptLength = maxKeptLength;
 		this.encoding = encoding;
@@ -82,7 +83,7 @@ public final class UsageCollector {
 	 * Inspects one Server-Sent Event. Returns {@code false} for the usage chunk when the client did not ask for it:
 	 * the gateway asked upstream for it to charge the stream exactly, and removes it again.
 	 */
-	public boolean onEvent(byte[] event, boolean clientWantsUsage) {
+	boolean onEvent(byte[] event, boolean clientWantsUsage) {
 		int start = payloadStart(event);
 		if (start < 0) {
 			return true;
@@ -120,7 +121,7 @@ public final class UsageCollector {
 	}
 
 	/** Copies a piece of a JSON answer without consuming it. */
-	public void onJsonBytes(DataBuffer buffer) {
+	void onJsonBytes(DataBuffer buffer) {
 		if (bodyTooLarge) {
 			return;
 		}
@@ -143,12 +144,12 @@ public final class UsageCollector {
 	}
 
 	/** The JSON answer arrives gzip-compressed (a backend that ignored {@code Accept-Encoding: identity}). */
-	public void gzipped() {
+	void gzipped() {
 		gzipped = true;
 	}
 
 	/** Reads the usage (or, lacking it, the message text) of a complete JSON answer. */
-	public void onJsonEnd() {
+	void onJsonEnd() {
 		if (body == null || body.size() == 0) {
 			return;
 		}
@@ -187,54 +188,63 @@ public final class UsageCollector {
 		}
 	}
 
+	@Override
 	public boolean hasUsage() {
 		return promptTokens >= 0;
 	}
 
+	@Override
 	public long promptTokens() {
 		return promptTokens;
 	}
 
+	@Override
 	public long completionTokens() {
 		return completionTokens;
 	}
 
 	/** Tokens of the text streamed so far (content, tool-call arguments), for charging when no usage arrived. */
+	@Override
 	public synchronized long streamedTokens() {
 		count(true);
 		return countedTokens;
 	}
 
 	/** Whether the whole answer text was kept (it was not longer than the limit), so it may be cached or replayed. */
-	public synchronized boolean answerKept() {
+	@Override
+	public synchronized boolean kept() {
 		return text != null;
 	}
 
 	/** Marks a stream that ended with {@code data: [DONE]}. */
-	public void markDone() {
+	void markDone() {
 		done = true;
 	}
 
 	/** Whether the answer is complete: a JSON body read to its end, or a stream that reached {@code [DONE]}. */
+	@Override
 	public boolean complete() {
 		return done;
 	}
 
+	@Override
 	public String finishReason() {
 		return finishReason;
 	}
 
 	/** The model the answer names, or {@code null}. */
-	public String model() {
+	String model() {
 		return model;
 	}
 
 	/** The whole JSON answer when it was not streamed, or {@code null}. */
-	public String answerJson() {
+	@Override
+	public String json() {
 		return answerJson;
 	}
 
 	/** Whether the answer called tools. */
+	@Override
 	public boolean toolCalls() {
 		return toolCalls;
 	}
@@ -245,16 +255,18 @@ public final class UsageCollector {
 	 * @param fallbackModel the model to name when the answer named none
 	 * @param keepJson whether to keep the original JSON answer alongside
 	 */
-	public synchronized CacheEntry toEntry(String fallbackModel, boolean keepJson) {
+	@Override
+	public synchronized StoredAnswer toStored(String fallbackModel, boolean keepJson) {
 		if (text == null) {
 			throw new IllegalStateException("the answer was longer than the kept limit");
 		}
-		return new CacheEntry(model != null ? model : fallbackModel, text.toString(),
+		return new StoredAnswer(model != null ? model : fallbackModel, text.toString(),
 				finishReason == null ? "stop" : finishReason, Math.max(0, promptTokens), Math.max(0, completionTokens),
 				System.currentTimeMillis(), keepJson ? answerJson : null);
 	}
 
 	/** When the first non-empty piece of content went out, or 0. */
+	@Override
 	public long firstTokenNanos() {
 		return firstTokenNanos;
 	}

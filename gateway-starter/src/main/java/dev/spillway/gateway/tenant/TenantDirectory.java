@@ -6,8 +6,8 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 
-import dev.spillway.gateway.Hashes;
-import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.core.Hashes;
+import dev.spillway.gateway.core.Tenants;
 
 /**
  * Finds the tenant an API key belongs to. Keys are held only as SHA-256 digests. A presented key is hashed and
@@ -15,7 +15,7 @@ import dev.spillway.gateway.config.SpillwayProperties;
  * time wherever the bytes differ. The lookup itself can only leak timing about a digest, which tells an
  * attacker nothing about any key, so this is as safe as comparing against every key and scales with tenants.
  */
-public final class TenantDirectory {
+final class TenantDirectory {
 
 	private static final String SHA256_PREFIX = "sha256:";
 
@@ -23,11 +23,8 @@ public final class TenantDirectory {
 
 	private final Map<String, Entry> byDigest = new HashMap<>();
 
-	private final java.util.Set<String> tenants;
-
-	public TenantDirectory(Map<String, SpillwayProperties.Tenant> tenants) {
-		this.tenants = java.util.Set.copyOf(tenants.keySet());
-		tenants.forEach((id, tenant) -> tenant.getKeys().forEach(key -> {
+	TenantDirectory(Tenants tenants) {
+		tenants.all().forEach((id, tenant) -> tenant.keys().forEach(key -> {
 			byte[] digest = key.startsWith(SHA256_PREFIX) ? HEX.parseHex(key.substring(SHA256_PREFIX.length()))
 					: sha256(key);
 			byDigest.put(HEX.formatHex(digest), new Entry(id, digest));
@@ -35,22 +32,13 @@ public final class TenantDirectory {
 	}
 
 	/** The tenant id for {@code presentedKey}, or {@code null} when no tenant has it. */
-	public String tenantFor(String presentedKey) {
+	String tenantFor(String presentedKey) {
 		if (presentedKey == null || presentedKey.isEmpty()) {
 			return null;
 		}
 		byte[] digest = sha256(presentedKey);
 		Entry entry = byDigest.get(HEX.formatHex(digest));
 		return entry != null && MessageDigest.isEqual(entry.digest, digest) ? entry.tenant : null;
-	}
-
-	/** Whether a tenant with this id is configured. */
-	public boolean hasTenant(String tenant) {
-		return tenants.contains(tenant);
-	}
-
-	public boolean isEmpty() {
-		return byDigest.isEmpty();
 	}
 
 	static byte[] sha256(String value) {

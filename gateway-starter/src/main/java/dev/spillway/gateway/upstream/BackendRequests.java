@@ -7,29 +7,29 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
-import dev.spillway.gateway.config.SpillwayProperties.Backend;
-import dev.spillway.gateway.config.SpillwayProperties.BackendType;
+import dev.spillway.gateway.core.BackendDefinition;
+import dev.spillway.gateway.core.BackendProperties.BackendType;
 import dev.spillway.gateway.request.LlmOperation;
 import dev.spillway.gateway.request.LlmRequest;
 
 import org.springframework.web.util.UriUtils;
 
 /** How a client request is addressed and worded for one backend: its URL and its body. */
-public final class BackendRequests {
+final class BackendRequests {
 
 	private final JsonMapper json;
 
-	public BackendRequests(JsonMapper json) {
+	BackendRequests(JsonMapper json) {
 		this.json = json;
 	}
 
 	/** The URL to call at {@code backend}, in the backend's own form. */
-	public URI url(Backend backend, LlmRequest request) {
-		String base = stripTrailingSlash(backend.getUrl().toString());
-		if (backend.getType() == BackendType.AZURE) {
-			String deployment = backend.getDeployment() != null ? backend.getDeployment() : request.model();
-			String apiVersion = backend.getApiVersion() != null ? backend.getApiVersion()
-					: request.apiVersion() != null ? request.apiVersion() : Backend.DEFAULT_API_VERSION;
+	URI url(BackendDefinition backend, LlmRequest request) {
+		String base = stripTrailingSlash(backend.url().toString());
+		if (backend.type() == BackendType.AZURE) {
+			String deployment = backend.modelAtBackend(request.model());
+			String apiVersion = backend.apiVersion() != null ? backend.apiVersion()
+					: request.apiVersion() != null ? request.apiVersion() : BackendDefinition.DEFAULT_API_VERSION;
 			return URI.create(base + "/openai/deployments/" + UriUtils.encodePathSegment(deployment, StandardCharsets.UTF_8)
 					+ "/" + request.operation().path() + "?api-version="
 					+ UriUtils.encodeQueryParam(apiVersion, StandardCharsets.UTF_8));
@@ -42,11 +42,10 @@ public final class BackendRequests {
 	 * {@code model} value (OpenAI form), or the request streams and the usage chunk must be asked for
 	 * ({@code stream_options.include_usage}) so the stream can be charged exactly; only those fields differ.
 	 */
-	public byte[] body(Backend backend, LlmRequest request) {
-		String model = backend.getType() == BackendType.OPENAI
-				? (backend.getModel() != null ? backend.getModel() : request.model()) : null;
+	byte[] body(BackendDefinition backend, LlmRequest request) {
+		String model = backend.type() == BackendType.OPENAI ? backend.modelAtBackend(request.model()) : null;
 		boolean newModel = model != null && !model.equals(request.body().path("model").asString(null));
-		boolean askForUsage = request.stream() && !request.clientWantsUsage() && backend.isStreamUsage()
+		boolean askForUsage = request.stream() && !request.clientWantsUsage() && backend.streamUsage()
 				&& request.operation() != LlmOperation.EMBEDDINGS;
 		if (!newModel && !askForUsage) {
 			return request.bodyBytes();

@@ -5,11 +5,13 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import dev.spillway.gateway.core.OpenAiHeaders;
 import dev.spillway.gateway.request.LlmExchange;
 
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -21,26 +23,26 @@ import org.springframework.web.server.ServerWebExchange;
  * Applied by Spring Cloud Gateway's {@code NettyRoutingFilter} to the headers it sends upstream and to the headers
  * the backend answered with, before any other filter sees them; ordered last, so headers other header filters add
  * (e.g. {@code X-Forwarded-*}) must be listed too. Names ending in {@code *} match by prefix; case does not matter.
- * Headers Spillway itself sets or reads always pass.
+ * Headers Spillway itself sets or reads always pass. A backend's {@code x-ratelimit-*} never pass (they describe a
+ * deployment every tenant shares; clients get their tenant's, and routing reads the backend's from the backend's
+ * own answer), and its retry hints pass on error answers only.
  */
-public final class HeaderAllowList implements HttpHeadersFilter, Ordered {
+final class HeaderAllowList implements HttpHeadersFilter, Ordered {
 
 	/** Headers Spillway sets on the backend request itself: the backend's credentials, the request id, framing. */
 	static final Set<String> SET_BY_SPILLWAY = Set.of("authorization", "api-key", "x-request-id", "content-length",
 			"accept-encoding", "host");
 
 	/**
-	 * Backend headers Spillway reads after the answer arrives: throttle hints, token limits and remaining tokens (the
-	 * {@code x-ratelimit-*} ones are replaced by the tenant's before the answer is sent, retry hints are dropped from
-	 * answers that are not errors), the backend's request id (moved to {@code x-backend-request-id}), and framing.
+	 * Backend headers that always reach the answer: the backend's request id (moved to {@code x-backend-request-id})
+	 * and framing.
 	 */
-	static final Set<String> READ_BY_SPILLWAY = Set.of("retry-after", "retry-after-ms", "x-ms-retry-after-ms",
-			"x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
-			"x-ratelimit-remaining-requests", "x-ratelimit-reset-requests", "x-request-id", "content-length", "transfer-encoding", "content-encoding");
+	static final Set<String> READ_BY_SPILLWAY = Set.of("x-request-id", "content-length", "transfer-encoding",
+			"content-encoding");
 
 	/** Retry hints: they belong on error answers only. */
-	public static final List<String> RETRY_HINTS = List.of(HttpHeaders.RETRY_AFTER, "retry-after-ms",
-			"x-ms-retry-after-ms");
+	static final Set<String> RETRY_HINTS = Set.of("retry-after", OpenAiHeaders.RETRY_AFTER_MS,
+			OpenAiHeaders.MS_RETRY_AFTER_MS);
 
 	private static final String RATE_LIMIT_PREFIX = "x-ratelimit-";
 
@@ -66,12 +68,12 @@ public final class HeaderAllowList implements HttpHeadersFilter, Ordered {
 	}
 
 	/** The headers of a client request that may reach a backend. */
-	public static HeaderAllowList toBackends(List<String> allowed) {
+	static HeaderAllowList toBackends(List<String> allowed) {
 		return new HeaderAllowList(Type.REQUEST, allowed, SET_BY_SPILLWAY);
 	}
 
 	/** The headers of a backend's answer that may reach the client. */
-	public static HeaderAllowList toClients(List<String> allowed) {
+	static HeaderAllowList toClients(List<String> allowed) {
 		return new HeaderAllowList(Type.RESPONSE, allowed, READ_BY_SPILLWAY);
 	}
 
@@ -81,8 +83,16 @@ public final class HeaderAllowList implements HttpHeadersFilter, Ordered {
 			return input;
 		}
 		HttpHeaders kept = new HttpHeaders();
+		HttpStatusCode status = exchange.getResponse().getStatusCode();
+		boolean error = status != null && status.isError();
 		input.forEach((name, values) -> {
-			if (passes(name.toLowerCase(Locale.ROOT))) {
+			String lowerCase = name.toLowerCase(Locale.ROOT);
+			if (type == Type.RESPONSE && RETRY_HINTS.contains(lowerCase)) {
+				if (error && passes(lowerCase)) {
+					kept.addAll(name, values);
+				}
+			}
+			else if (passes(lowerCase)) {
 				kept.addAll(name, values);
 			}
 		});

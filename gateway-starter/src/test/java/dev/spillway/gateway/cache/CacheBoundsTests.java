@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.TestRedis;
-import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.core.SpillwayProperties;
+import dev.spillway.gateway.wire.StoredAnswer;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -147,7 +148,7 @@ class CacheBoundsTests {
 	void aQuestionLongerThanTheLimitIsCachedForExactLookupsOnly() {
 		String key = key("long-question");
 		String question = "why ".repeat(60);
-		store.put(key, new CacheEntry("gpt-4o", "because", "stop", 1, 1, System.currentTimeMillis(), null),
+		store.put(key, new StoredAnswer("gpt-4o", "because", "stop", 1, 1, System.currentTimeMillis(), null),
 				Duration.ofMinutes(5), "partition", question, new float[] { 1, 0, 0, 0 });
 
 		store.indexed().block(Duration.ofSeconds(10));
@@ -199,8 +200,8 @@ class CacheBoundsTests {
 
 		@Bean(destroyMethod = "close")
 		@Primary
-		VectorIndex recordingVectorIndex(SpillwayProperties properties) {
-			return new VectorIndex(properties.getCache().getMaxEntries()) {
+		VectorIndex recordingVectorIndex(CacheProperties properties) {
+			return new VectorIndex(properties.getMaxEntries()) {
 
 				@Override
 				public void add(String id, String partition, String question, float[] vector, long expiresAtMillis) {

@@ -16,8 +16,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.spillway.gateway.config.SpillwayProperties;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -65,7 +63,7 @@ class SemanticCacheEvaluationTests {
 
 	@Test
 	void atTheDefaultThresholdWithTheSecondCheckAtMostTwoPercentOfNearMissesHit() throws IOException {
-		double threshold = new SpillwayProperties.Cache().getSimilarityThreshold();
+		double threshold = new CacheProperties().getSimilarityThreshold();
 		Rates checked = rates(threshold, true);
 		Rates raw = rates(threshold, false);
 

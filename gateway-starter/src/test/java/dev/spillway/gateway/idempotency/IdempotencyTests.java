@@ -14,6 +14,7 @@ import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
 import dev.spillway.gateway.TestPools;
 import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.core.Hashes;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
@@ -122,7 +123,7 @@ class IdempotencyTests {
 		String key = UUID.randomUUID().toString();
 		CompletableFuture<Answer> first = CompletableFuture
 			.supplyAsync(() -> post(headers("sk-acme", key, "header-delay-ms=5000"), CHAT));
-		String redisKey = prefix + ":idem:{acme}:" + dev.spillway.gateway.Hashes.sha256Hex(key);
+		String redisKey = prefix + ":idem:{acme}:" + dev.spillway.gateway.core.Hashes.sha256Hex(key);
 		try (io.lettuce.core.api.StatefulRedisConnection<String, String> redis = TestRedis.connect(TestRedis.sharedUrl())) {
 			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> redis.sync().get(redisKey) != null);
 			String fingerprint = tools.jackson.databind.json.JsonMapper.builder().build()

@@ -15,9 +15,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.Hashes;
 import dev.spillway.gateway.TestPools;
 import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.core.Hashes;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 

@@ -18,6 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.TestGatewayApplication;
 import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.request.Answer;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 

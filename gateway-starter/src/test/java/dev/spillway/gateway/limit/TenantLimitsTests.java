@@ -12,8 +12,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestPools;
 import dev.spillway.gateway.TestClock;
+import dev.spillway.gateway.TestPools;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;

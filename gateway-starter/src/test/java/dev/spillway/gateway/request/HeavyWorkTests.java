@@ -19,10 +19,9 @@ import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.spillway.gateway.GatewayClient;
-import dev.spillway.gateway.SpillwayFilterOrders;
 import dev.spillway.gateway.TestPools;
 import dev.spillway.gateway.TestRedis;
-import dev.spillway.gateway.limit.TokenCounter;
+import dev.spillway.gateway.core.SpillwayFilterOrders;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 

@@ -1,6 +1,7 @@
 package dev.spillway.gateway.routing;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,7 +9,10 @@ import java.util.Map;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.Test;
 
-import dev.spillway.gateway.config.SpillwayProperties;
+import dev.spillway.gateway.core.BackendDefinition;
+import dev.spillway.gateway.core.BackendProperties.AuthHeader;
+import dev.spillway.gateway.core.BackendProperties.BackendType;
+import dev.spillway.gateway.core.PoolDefinition;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -47,19 +51,15 @@ class BackendSelectorTests {
 		assertThat(selector.choose(b -> false)).isNull();
 	}
 
-	static BackendSelector selector(SpillwayProperties.Backend... backends) {
-		SpillwayProperties.Pool pool = new SpillwayProperties.Pool();
-		pool.setBackends(List.of(backends));
-		return new BackendSelector("pool", pool, b -> new BackendState(CircuitBreaker.ofDefaults(b.getId()), 30_000));
+	static BackendSelector selector(BackendDefinition... backends) {
+		PoolDefinition pool = new PoolDefinition("pool", List.of("*"), List.of(backends), Duration.ZERO, 4,
+				Duration.ofSeconds(60), null, null, null);
+		return new BackendSelector(pool, b -> new BackendState(CircuitBreaker.ofDefaults(b.id()), 30_000));
 	}
 
-	static SpillwayProperties.Backend backend(String id, int priority, int weight) {
-		SpillwayProperties.Backend backend = new SpillwayProperties.Backend();
-		backend.setId(id);
-		backend.setUrl(URI.create("http://" + id));
-		backend.setPriority(priority);
-		backend.setWeight(weight);
-		return backend;
+	static BackendDefinition backend(String id, int priority, int weight) {
+		return new BackendDefinition("pool", id, URI.create("http://" + id), BackendType.OPENAI, null, null, null, null,
+				AuthHeader.BEARER, true, priority, weight, -1);
 	}
 
 }

@@ -7,6 +7,8 @@ import java.time.format.DateTimeFormatter;
 
 import org.junit.jupiter.api.Test;
 
+import dev.spillway.gateway.core.GoDurations;
+
 import org.springframework.http.HttpHeaders;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,8 +44,8 @@ class ThrottleDurationsTests {
 		assertThat(wait(headers("x-ratelimit-reset-tokens", "2m59.56s", "x-ratelimit-reset-requests", "1s")))
 			.isEqualTo(Duration.ofSeconds(120));
 		assertThat(wait(headers("x-ratelimit-reset-tokens", "1.5s"))).isEqualTo(Duration.ofMillis(1500));
-		assertThat(ThrottleDurations.goDuration("1h2m3s")).isEqualTo(Duration.ofSeconds(3723));
-		assertThat(ThrottleDurations.goDuration("6m0s")).isEqualTo(Duration.ofMinutes(6));
+		assertThat(GoDurations.parse("1h2m3s")).isEqualTo(Duration.ofSeconds(3723));
+		assertThat(GoDurations.parse("6m0s")).isEqualTo(Duration.ofMinutes(6));
 	}
 
 	@Test

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.TestPools;
 import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.request.Answer;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 

@@ -12,10 +12,10 @@ import reactor.core.Disposable;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Chunk;
+import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.request.Answer;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
-
-import dev.spillway.gateway.TestRedis;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;

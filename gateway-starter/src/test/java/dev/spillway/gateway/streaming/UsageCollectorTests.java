@@ -7,7 +7,7 @@ import com.knuddels.jtokkit.api.Encoding;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
-import dev.spillway.gateway.limit.TokenCounter;
+import dev.spillway.gateway.request.TokenCounter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,7 +28,7 @@ class UsageCollectorTests {
 		}
 
 		assertThat(usage.streamedTokens()).isEqualTo(encoding.countTokensOrdinary(whole.toString()));
-		assertThat(usage.answerKept()).isFalse();
+		assertThat(usage.kept()).isFalse();
 	}
 
 	@Test
@@ -37,8 +37,8 @@ class UsageCollectorTests {
 		usage.onEvent(event("Hello"), false);
 		usage.onEvent(event(" world"), false);
 
-		assertThat(usage.answerKept()).isTrue();
-		assertThat(usage.toEntry("gpt-4o", false).content()).isEqualTo("Hello world");
+		assertThat(usage.kept()).isTrue();
+		assertThat(usage.toStored("gpt-4o", false).content()).isEqualTo("Hello world");
 		assertThat(usage.streamedTokens()).isEqualTo(encoding.countTokensOrdinary("Hello world"));
 	}
 

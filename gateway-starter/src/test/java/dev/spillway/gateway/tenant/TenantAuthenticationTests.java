@@ -9,9 +9,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestWireMock;
-
 import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.TestWireMock;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;

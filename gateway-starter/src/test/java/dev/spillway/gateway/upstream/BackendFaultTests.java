@@ -13,15 +13,15 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.TestPools;
 import dev.spillway.gateway.TestRedis;
-import dev.spillway.gateway.limit.LimitPlan;
-import dev.spillway.gateway.limit.LimitPlans;
-import dev.spillway.gateway.limit.TenantLimiter;
+import dev.spillway.gateway.limit.TenantBuckets;
+import dev.spillway.gateway.request.Answer;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -53,10 +53,7 @@ class BackendFaultTests {
 	int port;
 
 	@Autowired
-	LimitPlans plans;
-
-	@Autowired
-	TenantLimiter limiter;
+	ApplicationContext gateway;
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
@@ -94,9 +91,7 @@ class BackendFaultTests {
 	void everyBackendResettingIsAWellFormed502AndTheReservationIsGivenBack() {
 		backend.faults("a", "reset-before-headers=1");
 		backend.faults("b", "reset-before-headers=1");
-		LimitPlan plan = plans.plan("faulty", "gpt-4o");
-		await().until(() -> limiter.availableTokens(plan).block() != null);
-		long before = limiter.availableTokens(plan).block();
+		long before = TenantBuckets.availableTokens(gateway, "faulty", "gpt-4o");
 
 		long started = System.nanoTime();
 		GatewayClient.Answer answer = new GatewayClient(port).post("/v1/chat/completions", FAULTY, CHAT);
@@ -109,7 +104,8 @@ class BackendFaultTests {
 		assertThat(answer.body()).doesNotContain("Exception");
 		// The tier refills 10 tokens a second: without the refund the ~70 reserved would not be back in time.
 		await().atMost(Duration.ofSeconds(3))
-			.untilAsserted(() -> assertThat(limiter.availableTokens(plan).block()).isGreaterThanOrEqualTo(before));
+			.untilAsserted(() -> assertThat(TenantBuckets.availableTokens(gateway, "faulty", "gpt-4o"))
+				.isGreaterThanOrEqualTo(before));
 	}
 
 }

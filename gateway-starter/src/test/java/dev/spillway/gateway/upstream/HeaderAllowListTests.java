@@ -54,7 +54,7 @@ class HeaderAllowListTests {
 	int port;
 
 	@org.springframework.beans.factory.annotation.Autowired
-	dev.spillway.gateway.config.SpillwayProperties properties;
+	HeaderProperties properties;
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
@@ -77,8 +77,8 @@ class HeaderAllowListTests {
 
 	@Test
 	void theTestsListIsTheDefaultPlusTheMocksFaultHeader() {
-		assertThat(properties.getHeaders().getToBackends()).containsExactlyElementsOf(java.util.stream.Stream
-			.concat(new dev.spillway.gateway.config.SpillwayProperties.Headers().getToBackends().stream(),
+		assertThat(properties.getToBackends()).containsExactlyElementsOf(java.util.stream.Stream
+			.concat(new HeaderProperties().getToBackends().stream(),
 					java.util.stream.Stream.of("x-mock-fault"))
 			.toList());
 	}

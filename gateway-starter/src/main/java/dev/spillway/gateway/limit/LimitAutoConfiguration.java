@@ -1,0 +1,80 @@
+package dev.spillway.gateway.limit;
+
+import java.time.Clock;
+
+import dev.spillway.gateway.autoconfigure.SpillwayCoreAutoConfiguration;
+import dev.spillway.gateway.core.SharedStateSettings;
+import dev.spillway.gateway.core.SpillwayProperties;
+import dev.spillway.gateway.core.Tenants;
+import dev.spillway.gateway.error.RetrySpread;
+import dev.spillway.gateway.limit.api.SubmissionLimits;
+import dev.spillway.gateway.limit.api.TenantLimitsReport;
+import dev.spillway.gateway.request.AnswerCompletion;
+
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+
+/**
+ * Tenant limits in tokens and requests: Bucket4j buckets in Redis, admission before a request goes upstream, the
+ * charge of what it really used after, and the tenant's {@code x-ratelimit-*} headers.
+ */
+@AutoConfiguration(after = SpillwayCoreAutoConfiguration.class, before = GatewayAutoConfiguration.class)
+@ConditionalOnBean(Tenants.class)
+@EnableConfigurationProperties({ LimitProperties.class, TenantLimitsProperties.class })
+public class LimitAutoConfiguration {
+
+	@Bean
+	LimitPlans spillwayLimitPlans(SpillwayProperties properties, LimitProperties limits,
+			TenantLimitsProperties overrides, Tenants tenants, SharedStateSettings shared) {
+		LimitTiersCheck.check(properties, limits);
+		return new LimitPlans(limits, overrides, tenants, shared.keyPrefix(), 1);
+	}
+
+	@Bean(destroyMethod = "destroy")
+	LimitBuckets spillwayLimitBuckets(ReactiveRedisConnectionFactory redis, SharedStateSettings shared,
+			@Qualifier("spillwayClock") Clock clock) {
+		return new LimitBuckets(redis, shared.commandTimeout(), clock);
+	}
+
+	@Bean
+	TenantLimiter spillwayTenantLimiter(LimitBuckets buckets, LimitProperties limits, TenantLimitsProperties overrides,
+			Tenants tenants, SharedStateSettings shared) {
+		return new TenantLimiter(buckets, shared.commandTimeout(), limits.getRedisRetryInterval(),
+				limits.getWhenRedisDown(),
+				new LimitPlans(limits, overrides, tenants, shared.keyPrefix(), limits.getLocalInstances()));
+	}
+
+	@Bean
+	LimitRejection spillwayLimitRejection(@Qualifier("spillwayClock") Clock clock, LimitProperties limits) {
+		return new LimitRejection(clock, limits.getRedisRetryInterval(), new RetrySpread(clock, limits.getRetrySpread()));
+	}
+
+	@Bean
+	LimitFilter spillwayLimitFilter(LimitPlans plans, TenantLimiter limiter, LimitRejection rejection) {
+		return new LimitFilter(plans, limiter, rejection);
+	}
+
+	@Bean
+	AnswerCompletion spillwayLimitCompletion(TenantLimiter limiter) {
+		return new LimitCompletion(limiter);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SubmissionLimits spillwaySubmissionLimits(LimitPlans plans, TenantLimiter limiter, LimitRejection rejection) {
+		return new SubmissionAdmission(plans, limiter, rejection);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TenantLimitsReport spillwayTenantLimitsReport(Tenants tenants, LimitPlans plans, TenantLimiter limiter) {
+		return new LimitReport(tenants, plans, limiter);
+	}
+
+}
