@@ -47,6 +47,8 @@ public final class LlmExchange {
 
 	private volatile boolean upstreamFailed;
 
+	private volatile boolean clientGone;
+
 	public LlmExchange(String pool, String requestId) {
 		this.pool = pool;
 		this.requestId = requestId;
@@ -159,6 +161,18 @@ public final class LlmExchange {
 
 	public void markUpstreamFailed() {
 		this.upstreamFailed = true;
+	}
+
+	/**
+	 * Whether the client closed its connection before the whole answer was written to it, though the write ended
+	 * as if complete (Reactor Netty completes a send when its connection closes).
+	 */
+	public boolean clientGone() {
+		return clientGone;
+	}
+
+	public void markClientGone() {
+		this.clientGone = true;
 	}
 
 	/** What the owner of {@code slot} put there, or {@code null}. */

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
@@ -13,6 +14,7 @@ import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClientResponse;
 
 import dev.spillway.gateway.core.BackendDefinition;
+import dev.spillway.gateway.core.OpenAiHeaders;
 import dev.spillway.gateway.core.PoolDefinition;
 import dev.spillway.gateway.core.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
@@ -65,6 +67,9 @@ class FailoverFilter implements GlobalFilter, Ordered {
 
 	/** The call whose answer goes to the client: its circuit-breaker outcome is settled when the body has ended. */
 	static final Slot<BackendCall> SERVING_CALL = Slot.named("routing.serving-call");
+
+	private static final List<String> RETRY_HINTS = List.of(HttpHeaders.RETRY_AFTER, OpenAiHeaders.RETRY_AFTER_MS,
+			OpenAiHeaders.MS_RETRY_AFTER_MS);
 
 	private final PoolRegistry pools;
 
@@ -270,14 +275,12 @@ class FailoverFilter implements GlobalFilter, Ordered {
 	}
 
 	/**
-	 * Readies the exchange for another attempt: Spring Cloud Gateway's routing state is reset and what the failed
-	 * attempt's answer put on the response (status, headers such as its retry hints) is taken off again.
+	 * Readies the exchange for another attempt: Spring Cloud Gateway's routing state is reset, and the failed
+	 * attempt's status and retry hints are taken off the response (the next attempt's headers are added to it; a
+	 * hint of a failed attempt is not the client's to act on). Its other headers are replaced by the next answer's.
 	 */
 	private static void forgetAttempt(ServerWebExchange exchange) {
-		HttpClientResponse failed = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR);
-		if (failed != null) {
-			failed.responseHeaders().names().forEach(exchange.getResponse().getHeaders()::remove);
-		}
+		RETRY_HINTS.forEach(exchange.getResponse().getHeaders()::remove);
 		ServerWebExchangeUtils.reset(exchange);
 		exchange.getResponse().setStatusCode(null);
 	}

@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
@@ -28,7 +29,9 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
  * The client's response on a Spillway route. Event streams are relayed whole event by whole event, each flushed
  * as it completes; silence longer than the idle timeout, an upstream failure, or an upstream end without
  * {@code [DONE]}, or an event larger than the limit closes the client's stream with an OpenAI-style error event. Cancelling (the client went away)
- * travels upstream, where Spring Cloud Gateway disposes the backend connection.
+ * travels upstream, where Spring Cloud Gateway disposes the backend connection. A JSON answer is copied as it goes
+ * by and read when its write ends, and a write cut short by the client's connection closing marks the request
+ * cancelled.
  */
 final class RelayingResponse extends ServerHttpResponseDecorator {
 
@@ -65,7 +68,34 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 		if ("gzip".equalsIgnoreCase(getHeaders().getFirst(HttpHeaders.CONTENT_ENCODING))) {
 			usage.gzipped();
 		}
-		return super.writeWith(Flux.from(body).doOnNext(usage::onJsonBytes).doOnComplete(usage::onJsonEnd));
+		// The answer is read however the write ends, before the request is settled: a client that left once it had
+		// been sent the whole body, before its end arrived, is still charged the usage it carried.
+		return super.writeWith(Flux.from(body).doOnNext(usage::onJsonBytes))
+			.doOnCancel(usage::onJsonEnd)
+			.doOnError(failure -> usage.onJsonEnd())
+			.then(Mono.fromRunnable(() -> {
+				usage.onJsonEnd();
+				if (!clientConnectionOpen()) {
+					llm.markClientGone();
+				}
+			}));
+	}
+
+	/**
+	 * Whether the client's connection is still open after a write. Reactor Netty completes a send, cancelling its
+	 * source, when the connection closes under it, so a write that completed on a closed connection was cut short
+	 * by a client that left. (A send that completes normally does so on the connection's event loop before any
+	 * close there is handled, so the answer is exact.)
+	 */
+	private boolean clientConnectionOpen() {
+		Object nativeResponse;
+		try {
+			nativeResponse = ServerHttpResponseDecorator.getNativeResponse(getDelegate());
+		}
+		catch (IllegalArgumentException notNative) {
+			return true;
+		}
+		return !(nativeResponse instanceof Connection connection) || connection.channel().isActive();
 	}
 
 	@Override

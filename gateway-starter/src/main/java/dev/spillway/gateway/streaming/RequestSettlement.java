@@ -17,7 +17,8 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Once an answer's body has ended — completed, failed or cancelled — computes once what the request used and
+ * Once an answer's body has ended — completed, failed or cancelled (the client went away, however the write
+ * ended) — computes once what the request used and
  * hands it to every capability's {@link AnswerCompletion}, in order.
  * <p>
  * What was used: the answer's {@code usage} when it reported one; otherwise, for a successful answer cut short
@@ -37,7 +38,8 @@ class RequestSettlement {
 
 	void settle(ServerWebExchange exchange, LlmExchange llm, SignalType signal) {
 		HttpStatusCode status = exchange.getResponse().getStatusCode();
-		End end = switch (signal) {
+		// Reactor Netty completes a write whose client connection closed: that is a client that went away.
+		End end = llm.clientGone() ? End.CANCELLED : switch (signal) {
 			case CANCEL -> End.CANCELLED;
 			case ON_ERROR -> End.FAILED;
 			default -> End.COMPLETED;

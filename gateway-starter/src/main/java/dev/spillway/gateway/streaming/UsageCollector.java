@@ -23,7 +23,9 @@ import org.springframework.core.io.buffer.DataBuffer;
  * away), a count of the tokens it streamed, kept as the text goes by (pieces of a few KB, cut between words, are
  * counted and dropped), so a long answer is charged in full without being held. The text itself is kept up to
  * {@code maxKeptLength} characters for the cache and idempotent replay; a longer answer is neither cached nor kept.
- * Also notes when the first content token went out. One per request; events arrive serially.
+ * Also notes when the first content token went out. One per request; events arrive serially. A JSON answer's
+ * pieces arrive on the backend connection's event loop while its end may be read where the client's write ended
+ * (the client's connection closing ends it early): the body is handed over between the two under this object's lock.
  */
 final class UsageCollector implements Answer {
 
@@ -47,11 +49,16 @@ final class UsageCollector implements Answer {
 
 	private long countedTokens;
 
+	/** The JSON answer so far. Guarded by this. */
 	private ByteArrayOutputStream body;
 
+	/** Guarded by this. */
 	private boolean bodyTooLarge;
 
-	private boolean gzipped;
+	/** Whether the JSON answer was read: pieces arriving later were not relayed, and are not its. Guarded by this. */
+	private boolean bodyRead;
+
+	private volatile boolean gzipped;
 
 	private volatile long promptTokens = -1;
 
@@ -121,8 +128,8 @@ final class UsageCollector implements Answer {
 	}
 
 	/** Copies a piece of a JSON answer without consuming it. */
-	void onJsonBytes(DataBuffer buffer) {
-		if (bodyTooLarge) {
+	synchronized void onJsonBytes(DataBuffer buffer) {
+		if (bodyTooLarge || bodyRead) {
 			return;
 		}
 		if (body == null) {
@@ -148,13 +155,23 @@ final class UsageCollector implements Answer {
 		gzipped = true;
 	}
 
-	/** Reads the usage (or, lacking it, the message text) of a complete JSON answer. */
+	/**
+	 * Reads the usage (or, lacking it, the message text) of the JSON answer relayed so far, once, however its
+	 * relay ended: an answer relayed whole is read even when the client left before its end was seen; of one cut
+	 * short, nothing is.
+	 */
 	void onJsonEnd() {
-		if (body == null || body.size() == 0) {
+		ByteArrayOutputStream relayed;
+		synchronized (this) {
+			relayed = body;
+			body = null;
+			bodyRead = true;
+		}
+		if (relayed == null || relayed.size() == 0) {
 			return;
 		}
 		try {
-			byte[] bytes = gzipped ? gunzip(body.toByteArray()) : body.toByteArray();
+			byte[] bytes = gzipped ? gunzip(relayed.toByteArray()) : relayed.toByteArray();
 			JsonNode answer = json.readTree(bytes);
 			JsonNode usage = answer.get("usage");
 			if (usage != null && usage.isObject()) {
@@ -173,9 +190,8 @@ final class UsageCollector implements Answer {
 			done = true;
 		}
 		catch (JacksonException | IOException ex) {
-			// Not JSON after all (an upstream error page), or not really gzip: nothing to read.
+			// Not JSON after all (an upstream error page), not really gzip, or cut short: nothing to read.
 		}
-		body = null;
 	}
 
 	private static byte[] gunzip(byte[] compressed) throws IOException {

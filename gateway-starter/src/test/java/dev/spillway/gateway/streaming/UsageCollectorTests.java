@@ -1,6 +1,7 @@
 package dev.spillway.gateway.streaming;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 
 import com.knuddels.jtokkit.api.Encoding;
@@ -8,6 +9,9 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.request.TokenCounter;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,6 +44,34 @@ class UsageCollectorTests {
 		assertThat(usage.kept()).isTrue();
 		assertThat(usage.toStored("gpt-4o", false).content()).isEqualTo("Hello world");
 		assertThat(usage.streamedTokens()).isEqualTo(encoding.countTokensOrdinary("Hello world"));
+	}
+
+	@Test
+	void aJsonAnswerIsReadFromWhatWasRelayedOnceAndPiecesArrivingLaterAreNotItsOwn() {
+		byte[] answer = "{\"choices\":[{\"message\":{\"content\":\"Hi\"}}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}}"
+			.getBytes(StandardCharsets.UTF_8);
+		UsageCollector whole = new UsageCollector(json, 1000, () -> encoding);
+		whole.onJsonBytes(buffer(answer, 0, 20));
+		whole.onJsonBytes(buffer(answer, 20, answer.length));
+		whole.onJsonEnd();
+		whole.onJsonEnd();
+
+		assertThat(whole.promptTokens()).isEqualTo(12);
+		assertThat(whole.completionTokens()).isEqualTo(3);
+		assertThat(whole.complete()).isTrue();
+
+		// The client left before anything was relayed: an answer arriving after that is not what it was sent.
+		UsageCollector cut = new UsageCollector(json, 1000, () -> encoding);
+		cut.onJsonEnd();
+		cut.onJsonBytes(buffer(answer, 0, answer.length));
+		cut.onJsonEnd();
+
+		assertThat(cut.hasUsage()).isFalse();
+		assertThat(cut.complete()).isFalse();
+	}
+
+	private static DataBuffer buffer(byte[] bytes, int from, int to) {
+		return DefaultDataBufferFactory.sharedInstance.wrap(Arrays.copyOfRange(bytes, from, to));
 	}
 
 	private static byte[] event(String content) {
