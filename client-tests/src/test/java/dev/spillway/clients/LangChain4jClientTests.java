@@ -140,7 +140,8 @@ class LangChain4jClientTests {
 
 		assertThatThrownBy(() -> chat.chat(question("Is this request over the limit?")))
 			.isInstanceOf(RateLimitException.class)
-			.hasMessageContaining("rate_limit_exceeded");
+			.hasMessageContaining("rate_limit_exceeded")
+			.hasMessageContaining("Please retry after the time in the Retry-After header.");
 		Streamed streamed = stream(streaming, "Is this stream over the limit?");
 
 		assertThat(streamed.completion).failsWithin(Duration.ofSeconds(30)).withThrowableThat()
