@@ -135,8 +135,7 @@ class CacheFilter implements GlobalFilter, Ordered {
 	}
 
 	private boolean cacheable(ServerWebExchange exchange, LlmRequest request) {
-		String cacheControl = exchange.getRequest().getHeaders().getFirst(HttpHeaders.CACHE_CONTROL);
-		if (cacheControl != null && (cacheControl.contains("no-cache") || noStore(exchange))) {
+		if (cacheControl(exchange).contains("no-cache") || noStore(exchange)) {
 			return false;
 		}
 		if ("bypass".equalsIgnoreCase(exchange.getRequest().getHeaders().getFirst(CACHE_HEADER))) {
@@ -156,8 +155,13 @@ class CacheFilter implements GlobalFilter, Ordered {
 	}
 
 	private static boolean noStore(ServerWebExchange exchange) {
-		String cacheControl = exchange.getRequest().getHeaders().getFirst(HttpHeaders.CACHE_CONTROL);
-		return cacheControl != null && cacheControl.contains("no-store");
+		return cacheControl(exchange).contains("no-store");
+	}
+
+	/** All the request's {@code Cache-Control} directives, lower-cased: their names are case-insensitive (RFC 9111). */
+	private static String cacheControl(ServerWebExchange exchange) {
+		return String.join(",", exchange.getRequest().getHeaders().getValuesAsList(HttpHeaders.CACHE_CONTROL))
+			.toLowerCase(Locale.ROOT);
 	}
 
 	@Override

@@ -158,6 +158,16 @@ class ResponseCacheTests {
 	}
 
 	@Test
+	void cacheControlDirectivesAreCaseInsensitive() {
+		String plain = chat("Tell me a fact about herons.", false, null, null);
+		assertThat(outcome(ACME, plain)).isEqualTo("MISS");
+		await().atMost(Duration.ofSeconds(5)).until(() -> "HIT".equals(outcome(ACME, plain)));
+
+		assertThat(outcome(Map.of("Authorization", "Bearer sk-acme", "Cache-Control", "No-Cache"), plain))
+			.isEqualTo("BYPASS");
+	}
+
+	@Test
 	void uncacheableRequestsBypassTheCache() {
 		String question = "Tell me a fact about owls.";
 		String plain = chat(question, false, null, null);
