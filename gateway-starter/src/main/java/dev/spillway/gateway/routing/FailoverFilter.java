@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
 import reactor.core.publisher.Mono;
@@ -15,7 +16,6 @@ import reactor.netty.http.client.HttpClientResponse;
 
 import dev.spillway.gateway.core.BackendDefinition;
 import dev.spillway.gateway.core.OpenAiHeaders;
-import dev.spillway.gateway.core.PoolDefinition;
 import dev.spillway.gateway.core.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
@@ -77,7 +77,7 @@ class FailoverFilter implements GlobalFilter, Ordered {
 
 	private final BackendHints hints;
 
-	private final ThrottleDurations durations;
+	private final AnswerClassifier classifier;
 
 	private final RoutingProperties routing;
 
@@ -98,8 +98,9 @@ class FailoverFilter implements GlobalFilter, Ordered {
 		this.clock = clock;
 		this.spread = new RetrySpread(clock, routing.getRetrySpread());
 		RoutingProperties.Throttle throttle = routing.getThrottle();
-		this.durations = new ThrottleDurations(throttle.getDefaultDuration(), throttle.getMinDuration(),
-				throttle.getMaxDuration());
+		this.classifier = new AnswerClassifier(Set.copyOf(routing.getFailoverStatuses()),
+				new ThrottleDurations(throttle.getDefaultDuration(), throttle.getMinDuration(), throttle.getMaxDuration()),
+				throttle.getQuotaExhaustedDuration());
 	}
 
 	@Override
@@ -168,70 +169,76 @@ class FailoverFilter implements GlobalFilter, Ordered {
 		long remainingBefore = backend.state().remainingTokens();
 		HttpHeaders backendHeaders = backendHeaders(exchange);
 		hints.remember(backend, backendHeaders, now);
+		boolean contextFallback = attempts.pool().contextFallback() != null && attempts.mayRetry();
 		if (code == HttpStatus.TOO_MANY_REQUESTS.value()) {
 			call.released();
 			long estimate = attempts.llm.request().estimatedTokens();
 			hints.learnTooLarge(backend, backendHeaders, remainingBefore, estimate, now);
 			attempts.throttledOnce(backend);
-			return errorBody(connection).flatMap(body -> {
-				if (!backend.state().canEverTake(now, estimate)) {
-					// The request, not the backend, is the problem: its wait must not bench it for everyone else.
-					attempts.excluded.add(backend);
-					return next(exchange, chain, attempts, backend, "too_large");
-				}
-				boolean quota = body.contains("insufficient_quota");
-				String reason = quota ? "quota_exhausted" : "rate_limited";
-				Duration wait = quota ? routing.getThrottle().getQuotaExhaustedDuration()
-						: durations.of(backendHeaders, now);
-				throttles.throttle(backend, now + wait.toMillis(), reason);
-				metrics.throttled(backend.pool(), backend.id(), reason);
-				return next(exchange, chain, attempts, backend, reason);
-			});
+			if (!backend.state().canEverTake(now, estimate)) {
+				// The request, not the backend, is the problem: its wait must not bench it for everyone else.
+				attempts.excluded.add(backend);
+				return errorBody(connection).then(Mono.defer(() -> next(exchange, chain, attempts, backend, "too_large")));
+			}
 		}
-		PoolDefinition.Target contextFallback = attempts.pool().contextFallback();
-		if (code == HttpStatus.BAD_REQUEST.value() && contextFallback != null && attempts.mayRetry()) {
-			return contextFallback(exchange, chain, attempts, call, connection, contextFallback);
+		if (!classifier.needsBody(code, contextFallback)) {
+			return act(exchange, chain, attempts, call,
+					classifier.classify(code, backendHeaders, null, contextFallback, now), null);
 		}
-		if (routing.getFailoverStatuses().contains(code)) {
-			call.failed(new ResponseStatusException(status));
+		return errorBody(connection).flatMap(body -> act(exchange, chain, attempts, call,
+				classifier.classify(code, backendHeaders, body, contextFallback, now), body));
+	}
+
+	/** Acts on the verdict about an answer; {@code body} is the start of its body when it was read, else null. */
+	private Mono<Void> act(ServerWebExchange exchange, GatewayFilterChain chain, Attempts attempts, BackendCall call,
+			AnswerClassifier.Verdict verdict, String body) {
+		BackendInstance backend = call.backend();
+		ServerHttpResponse response = exchange.getResponse();
+		long now = clock.millis();
+		if (verdict instanceof AnswerClassifier.Throttled throttled) {
+			throttles.throttle(backend, now + throttled.backOff().toMillis(), "rate_limited");
+			metrics.throttled(backend.pool(), backend.id(), "rate_limited");
+			return next(exchange, chain, attempts, backend, "rate_limited");
+		}
+		if (verdict instanceof AnswerClassifier.QuotaExhausted quota) {
+			throttles.throttle(backend, now + quota.backOff().toMillis(), "quota_exhausted");
+			metrics.throttled(backend.pool(), backend.id(), "quota_exhausted");
+			return next(exchange, chain, attempts, backend, "quota_exhausted");
+		}
+		if (verdict instanceof AnswerClassifier.ContextTooLong && attempts.fallBackTo(attempts.pool().contextFallback())) {
+			call.succeeded();
+			metrics.failover(backend.pool(), backend.id(), "context_length_exceeded");
+			forgetAttempt(exchange);
+			return attempt(exchange, chain, attempts, attempts.plan());
+		}
+		if (verdict instanceof AnswerClassifier.FailOver failOver) {
+			call.failed(new ResponseStatusException(HttpStatusCode.valueOf(failOver.status())));
 			attempts.excluded.add(backend);
 			Plan plan = attempts.plan();
 			if (attempts.mayRetry() && (plan instanceof Use || plan instanceof Wait)) {
-				metrics.failover(backend.pool(), backend.id(), "status_" + code);
+				metrics.failover(backend.pool(), backend.id(), "status_" + failOver.status());
 				forgetAttempt(exchange);
 				return attempt(exchange, chain, attempts, plan);
 			}
 			markServedBy(response, backend.backend(), attempts.llm);
 			return Mono.empty();
 		}
-		attempts.llm.put(SERVING_CALL, call);
 		markServedBy(response, backend.backend(), attempts.llm);
-		return Mono.empty();
-	}
-
-	/**
-	 * A 400 from a pool with a context fallback: read its body; {@code context_length_exceeded} sends the request to
-	 * the larger-context pool, anything else goes to the client as it was.
-	 */
-	private Mono<Void> contextFallback(ServerWebExchange exchange, GatewayFilterChain chain, Attempts attempts,
-			BackendCall call, Connection connection, PoolDefinition.Target fallback) {
+		if (body == null) {
+			attempts.llm.put(SERVING_CALL, call);
+			return Mono.empty();
+		}
+		// A body read to look at it goes to the client as it was: written here, and NettyWriteResponseFilter is kept
+		// away from the connection it was read from.
 		call.succeeded();
-		ServerHttpResponse response = exchange.getResponse();
-		return errorBody(connection).flatMap(body -> {
-			String pool = attempts.llm.pool();
-			if (body.contains("context_length_exceeded") && attempts.fallBackTo(fallback)) {
-				metrics.failover(pool, call.backend().id(), "context_length_exceeded");
-				forgetAttempt(exchange);
-				return attempt(exchange, chain, attempts, attempts.plan());
-			}
-			// The body was read to look at it: write it ourselves, and keep NettyWriteResponseFilter away.
-			exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		Connection connection = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		if (connection != null) {
 			connection.dispose();
-			byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-			response.getHeaders().setContentLength(bytes.length);
-			markServedBy(response, call.backend().backend(), attempts.llm);
-			return response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)));
-		});
+		}
+		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+		response.getHeaders().setContentLength(bytes.length);
+		return response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)));
 	}
 
 	/** After a 429: try elsewhere (or wait) while the request may, else answer with the earliest recovery. */

@@ -12,7 +12,7 @@ import org.springframework.http.HttpHeaders;
 
 /**
  * How long a backend asked to be left alone, read from its answer's headers in the precedence the official OpenAI
- * SDK uses: {@code retry-after-ms}, then {@code retry-after} (seconds, fractions allowed, or an HTTP date), then
+ * SDK uses: {@code retry-after-ms} (or Azure's {@code x-ms-retry-after-ms}), then {@code retry-after} (seconds, fractions allowed, or an HTTP date), then
  * {@code x-ratelimit-reset-requests} / {@code -tokens} (Go durations such as {@code 6m0s}, {@code 12ms}; the later
  * of the two), then the configured default. The result is clamped to [min, max] so one answer cannot bench a
  * backend for a day. Malformed values are skipped, never thrown.
@@ -46,6 +46,10 @@ final class ThrottleDurations {
 		Duration millis = millis(headers.getFirst(OpenAiHeaders.RETRY_AFTER_MS));
 		if (millis != null) {
 			return millis;
+		}
+		Duration azureMillis = millis(headers.getFirst(OpenAiHeaders.MS_RETRY_AFTER_MS));
+		if (azureMillis != null) {
+			return azureMillis;
 		}
 		Duration retryAfter = retryAfter(headers.getFirst(HttpHeaders.RETRY_AFTER), nowMillis);
 		if (retryAfter != null) {
