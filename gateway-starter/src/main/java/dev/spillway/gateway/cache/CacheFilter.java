@@ -1,11 +1,9 @@
 package dev.spillway.gateway.cache;
 
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.JsonNode;
 
 import dev.spillway.gateway.cache.ResponseCache.Lookup;
 import dev.spillway.gateway.cache.ResponseCache.Lookup.Outcome;
@@ -14,7 +12,6 @@ import dev.spillway.gateway.request.AnswerSource;
 import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.HeavyWork;
 import dev.spillway.gateway.request.LlmExchange;
-import dev.spillway.gateway.request.LlmOperation;
 import dev.spillway.gateway.request.LlmRequest;
 import dev.spillway.gateway.request.Slot;
 import dev.spillway.gateway.wire.StoredAnswers;
@@ -51,9 +48,6 @@ class CacheFilter implements GlobalFilter, Ordered {
 	/** A miss waiting for its answer: where to store it, if the answer turns out complete and cacheable. */
 	static final Slot<PendingStore> PENDING = Slot.named("cache.pending");
 
-	private static final List<String> UNCACHEABLE_FIELDS = List.of("tools", "functions", "tool_choice",
-			"function_call", "logprobs", "top_logprobs");
-
 	private final ResponseCache cache;
 
 	private final StoredAnswers answers;
@@ -72,7 +66,7 @@ class CacheFilter implements GlobalFilter, Ordered {
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		LlmExchange llm = LlmExchange.of(exchange);
-		if (llm == null || llm.request() == null || llm.request().operation() != LlmOperation.CHAT_COMPLETIONS) {
+		if (llm == null || llm.request() == null) {
 			return chain.filter(exchange);
 		}
 		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
@@ -87,7 +81,7 @@ class CacheFilter implements GlobalFilter, Ordered {
 		}
 		// Keys hash the whole body: a large one is hashed on the CPU pool. When that is full, the cache is skipped.
 		return heavyWork.run(request.bodyBytes().length, () -> CacheKeys.of(scope, llm.pool(), request.model(),
-				request.body(), config.getLastUserMessages(), cache.embeddingModel()))
+				request.operation().format(), request.body(), config.getLastUserMessages(), cache.embeddingModel()))
 			.map(Optional::of)
 			.onErrorResume(HeavyWork.Overloaded.class, full -> Mono.just(Optional.empty()))
 			.flatMap(keys -> keys.isEmpty() ? bypass(exchange, chain, llm)
@@ -129,9 +123,8 @@ class CacheFilter implements GlobalFilter, Ordered {
 			headers.set(SIMILARITY_HEADER, String.format(Locale.ROOT, "%.4f", lookup.similarity()));
 		}
 		response.setStatusCode(HttpStatus.OK);
-		return request.stream()
-				? StoredAnswers.writeEvents(response, answers.asEvents(lookup.entry(), request.clientWantsUsage()))
-				: StoredAnswers.writeJson(response, answers.asJson(lookup.entry()));
+		return answers.replay(response, request.operation().format(), lookup.entry(), request.stream(),
+				request.clientWantsUsage());
 	}
 
 	private boolean cacheable(ServerWebExchange exchange, LlmRequest request) {
@@ -141,17 +134,7 @@ class CacheFilter implements GlobalFilter, Ordered {
 		if ("bypass".equalsIgnoreCase(exchange.getRequest().getHeaders().getFirst(CACHE_HEADER))) {
 			return false;
 		}
-		JsonNode body = request.body();
-		for (String field : UNCACHEABLE_FIELDS) {
-			JsonNode value = body.get(field);
-			if (value != null && !value.isNull() && !(value.isBoolean() && !value.asBoolean())) {
-				return false;
-			}
-		}
-		if (body.path("n").asInt(1) > 1) {
-			return false;
-		}
-		return body.path("temperature").asDouble(1.0) <= config.getMaxTemperature();
+		return request.operation().format().cacheable(request.body(), config.getMaxTemperature());
 	}
 
 	private static boolean noStore(ServerWebExchange exchange) {

@@ -3,3 +3,4 @@
  * Uses the core; {@link dev.spillway.gateway.cache.EmbeddingModel} is an extension point.
  */
 package dev.spillway.gateway.cache;
+

@@ -3,3 +3,4 @@
  * runtime uses), filter orders, header names, name rules, hashes. Depends on no other Spillway package.
  */
 package dev.spillway.gateway.core;
+

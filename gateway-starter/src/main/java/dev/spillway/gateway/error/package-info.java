@@ -3,3 +3,4 @@
  * advice refused requests get. Uses the core only.
  */
 package dev.spillway.gateway.error;
+

@@ -159,7 +159,8 @@ class IdempotencyFilter implements GlobalFilter, Ordered {
 		response.setStatusCode(HttpStatus.valueOf(record.status()));
 		response.getHeaders().set(REPLAYED_HEADER, "true");
 		if (record.stream() && record.answer() != null) {
-			return StoredAnswers.writeEvents(response, answers.asEvents(record.answer(), llm.request().clientWantsUsage()));
+			return answers.replay(response, llm.request().operation().format(), record.answer(), true,
+					llm.request().clientWantsUsage());
 		}
 		return StoredAnswers.writeJson(response,
 				record.json() == null ? new byte[0] : record.json().getBytes(StandardCharsets.UTF_8));

@@ -3,3 +3,4 @@
  * core and {@link dev.spillway.gateway.limit.api}.
  */
 package dev.spillway.gateway.jobs;
+

@@ -3,3 +3,4 @@
  * headers. Publishes {@link dev.spillway.gateway.limit.api} for jobs and operators; uses the core.
  */
 package dev.spillway.gateway.limit;
+

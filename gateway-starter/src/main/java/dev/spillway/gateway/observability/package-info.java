@@ -3,3 +3,4 @@
  * {@code api} packages of routing, limits and pricing.
  */
 package dev.spillway.gateway.observability;
+

@@ -35,6 +35,9 @@ public interface Answer {
 	/** The whole JSON answer when it was not streamed, or {@code null}. */
 	String json();
 
+	/** The code of an error the backend reported inside an answer that had started well, or {@code null}. */
+	String inBandError();
+
 	/** When the first piece of content went out ({@link System#nanoTime()}), or 0. */
 	long firstTokenNanos();
 

@@ -4,10 +4,11 @@ import org.springframework.core.Ordered;
 
 /**
  * A capability's part of the work at the end of an answer: a circuit breaker learns the outcome, the tenant is
- * charged, the answer is cached or kept for its idempotency key, metrics and the log line are written. Beans of
- * this type are called in {@link #getOrder() order} once per request whose answer's body ended (completed, failed or
- * cancelled), on the thread the body ended on: they must not block. A completion that throws is logged and the
- * others still run.
+ * charged, the answer is cached or kept for its idempotency key, metrics and the log line are written. Two phases,
+ * each called on the beans in {@link #getOrder() order}: {@link #usageKnown} once the answer's usage has been read
+ * (which may be before its last bytes reach the client; not at all for an answer that reports none), and
+ * {@link #bodyEnded} once per request whose answer's body ended (completed, failed or cancelled). Both run on the
+ * thread that read the answer: they must not block. A completion that throws is logged and the others still run.
  */
 public interface AnswerCompletion extends Ordered {
 
@@ -28,6 +29,10 @@ public interface AnswerCompletion extends Ordered {
 
 	/** Order of the request log line. */
 	int LOG = 600;
+
+	/** Called once, as soon as the answer's usage is known. */
+	default void usageKnown(KnownUsage usage) {
+	}
 
 	/** Called once the answer's body has ended. */
 	void bodyEnded(EndedAnswer answer);

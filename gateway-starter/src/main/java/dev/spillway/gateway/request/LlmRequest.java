@@ -3,6 +3,8 @@ package dev.spillway.gateway.request;
 import com.knuddels.jtokkit.api.Encoding;
 import tools.jackson.databind.node.ObjectNode;
 
+import dev.spillway.gateway.wire.LlmOperation;
+
 /**
  * A client request as parsed once on the way in. The body is kept so every attempt can send it again.
  *

@@ -1,6 +1,5 @@
 package dev.spillway.gateway.request;
 
-import java.util.List;
 import java.util.Optional;
 
 import com.knuddels.jtokkit.api.Encoding;
@@ -15,6 +14,7 @@ import dev.spillway.gateway.core.Pools;
 import dev.spillway.gateway.core.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.wire.LlmOperation;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -36,8 +36,6 @@ import org.springframework.web.server.ServerWebExchange;
 public class RequestBodyFilter implements GlobalFilter, Ordered {
 
 	private static final String AZURE_DEPLOYMENTS = "/openai/deployments/";
-
-	private static final List<String> POSITIVE_INTEGER_FIELDS = List.of("max_tokens", "max_completion_tokens", "n");
 
 	private final JsonMapper json;
 
@@ -140,7 +138,7 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 					"The request body must be a JSON object.", null));
 		}
 		ObjectNode body = (ObjectNode) root;
-		OpenAiError typeError = checkTypes(body, operation);
+		OpenAiError typeError = operation.format().check(body);
 		if (typeError != null) {
 			return Parsed.failed(typeError);
 		}
@@ -171,71 +169,14 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 		if (!pools.serves(pool, model)) {
 			return Parsed.failed(OpenAiError.modelNotFound(model));
 		}
-		boolean stream = body.path("stream").asBoolean(false);
+		boolean stream = operation.format().stream(body);
 		String apiVersion = request.getQueryParams().getFirst("api-version");
-		boolean clientWantsUsage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
+		boolean clientWantsUsage = operation.format().clientWantsUsage(body);
 		Encoding encoding = tokens.encoding(pools.pool(pool).encoding(), model);
 		long promptTokens = tokens.promptTokens(encoding, operation, body);
-		long reservation = TokenCounter.completionReservation(operation, body, defaultCompletionReservation);
+		long reservation = operation.format().outputReservation(body, defaultCompletionReservation);
 		return new Parsed(new LlmRequest(operation, azureForm, model, apiVersion, stream, clientWantsUsage, body, bytes,
 				encoding, promptTokens, reservation), null);
-	}
-
-	private static OpenAiError checkTypes(ObjectNode body, LlmOperation operation) {
-		switch (operation) {
-			case CHAT_COMPLETIONS -> {
-				JsonNode messages = body.get("messages");
-				if (messages == null || !messages.isArray() || messages.isEmpty()) {
-					return OpenAiError.invalidRequest("missing_required_parameter",
-							"'messages' is required and must be a non-empty array.", "messages");
-				}
-				for (JsonNode message : messages) {
-					if (!message.isObject() || !message.path("role").isString()) {
-						return OpenAiError.invalidRequest("invalid_type",
-								"Each message must be an object with a string 'role'.", "messages");
-					}
-				}
-			}
-			case COMPLETIONS -> {
-				if (!body.has("prompt")) {
-					return OpenAiError.invalidRequest("missing_required_parameter", "'prompt' is required.",
-							"prompt");
-				}
-			}
-			case EMBEDDINGS -> {
-				if (!body.has("input")) {
-					return OpenAiError.invalidRequest("missing_required_parameter", "'input' is required.", "input");
-				}
-			}
-		}
-		JsonNode model = body.get("model");
-		if (model != null && !model.isString()) {
-			return wrongType("model", "a string");
-		}
-		JsonNode stream = body.get("stream");
-		if (stream != null && !stream.isBoolean() && !stream.isNull()) {
-			return wrongType("stream", "a boolean");
-		}
-		JsonNode streamOptions = body.get("stream_options");
-		if (streamOptions != null && !streamOptions.isObject() && !streamOptions.isNull()) {
-			return wrongType("stream_options", "an object");
-		}
-		for (String field : POSITIVE_INTEGER_FIELDS) {
-			JsonNode value = body.get(field);
-			if (value != null && !value.isNull() && (!value.canConvertToInt() || !value.isIntegralNumber()
-					|| value.asInt() < 1)) {
-				return wrongType(field, "a positive integer");
-			}
-		}
-		JsonNode temperature = body.get("temperature");
-		if (temperature != null && !temperature.isNull() && !temperature.isNumber()) {
-			return wrongType("temperature", "a number");
-		}
-		return null;
-	}
-
-	private static OpenAiError wrongType(String field, String expected) {
-		return OpenAiError.invalidRequest("invalid_type", "'" + field + "' must be " + expected + ".", field);
 	}
 
 	@Override

@@ -4,3 +4,4 @@
  * and {@link dev.spillway.gateway.request.AnswerCompletion}. Uses the core, errors and wire formats; knows no capability.
  */
 package dev.spillway.gateway.request;
+

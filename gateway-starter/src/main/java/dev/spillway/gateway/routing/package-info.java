@@ -4,3 +4,4 @@
  * {@link dev.spillway.gateway.routing.api}; uses the core.
  */
 package dev.spillway.gateway.routing;
+

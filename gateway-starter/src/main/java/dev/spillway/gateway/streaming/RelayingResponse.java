@@ -11,10 +11,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 
-import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
 import dev.spillway.gateway.request.LlmExchange;
-import dev.spillway.gateway.request.LlmOperation;
 import dev.spillway.gateway.request.LlmRequest;
 
 import org.springframework.core.io.buffer.DataBuffer;
@@ -28,7 +26,7 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 /**
  * The client's response on a Spillway route. Event streams are relayed whole event by whole event, each flushed
  * as it completes; silence longer than the idle timeout, an upstream failure, or an upstream end without
- * {@code [DONE]}, or an event larger than the limit closes the client's stream with an OpenAI-style error event. Cancelling (the client went away)
+ * its terminal event, or an event larger than the limit closes the client's stream with its operation's error event. Cancelling (the client went away)
  * travels upstream, where Spring Cloud Gateway disposes the backend connection. A JSON answer is copied as it goes
  * by and read when its write ends, and a write cut short by the client's connection closing marks the request
  * cancelled.
@@ -126,8 +124,8 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 			SseEventSplitter splitter = new SseEventSplitter(maxEventBytes);
 			return upstream.concatMapIterable(splitter::feed)
 				.doOnDiscard(DataBuffer.class, DataBufferUtils::release)
-				.concatWith(Flux.defer(() -> ending(splitter)))
-				.filter(event -> usage.onEvent(event, clientWantsUsage));
+				.filter(event -> usage.onEvent(event, clientWantsUsage))
+				.concatWith(Flux.defer(() -> ending(splitter, clientWantsUsage)));
 		});
 		Flux<DataBuffer> relayed = events.timeout(idleTimeout)
 			.map(bufferFactory()::wrap)
@@ -139,16 +137,14 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 			.then(Mono.defer(() -> failure == null ? Mono.empty() : Mono.error(new RelayedFailure(failure))));
 	}
 
-	private Flux<byte[]> ending(SseEventSplitter splitter) {
+	/** The last event, when the upstream ended without the blank line after it; an error when it was incomplete. */
+	private Flux<byte[]> ending(SseEventSplitter splitter, boolean clientWantsUsage) {
 		List<byte[]> tail = splitter.remainder() == null ? List.of() : splitter.feed(EVENT_END);
+		Flux<byte[]> events = Flux.fromIterable(tail).filter(event -> usage.onEvent(event, clientWantsUsage));
 		LlmRequest request = llm.request();
-		boolean expectsDone = request != null && request.operation() != LlmOperation.EMBEDDINGS;
-		Flux<byte[]> events = Flux.fromIterable(tail);
-		if (splitter.sawDone()) {
-			usage.markDone();
-		}
-		return expectsDone && !splitter.sawDone() ? events.concatWith(Flux.error(new IncompleteStreamException()))
-				: events;
+		boolean expectsTerminal = request != null && request.operation().format().streamsEndWithTerminalEvent();
+		return events.concatWith(Flux.defer(() -> expectsTerminal && !usage.terminal()
+				? Flux.error(new IncompleteStreamException()) : Flux.empty()));
 	}
 
 	private Mono<DataBuffer> failureEvent(Throwable failure) {
@@ -171,9 +167,9 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 			error = OpenAiError.server(HttpStatus.BAD_GATEWAY, "upstream_stream_error",
 					"The upstream connection failed in the middle of the stream.");
 		}
-		log.warn("Stream from pool={} backend={} ended with {}: {}", llm.pool(), llm.backend(), error.code(),
-				failure.toString());
-		return Mono.just(ErrorResponses.event(bufferFactory(), error));
+		log.warn("Stream from pool={} backend={} ended with {}: {}", llm.pool(),
+				llm.backend() == null ? null : llm.backend().id(), error.code(), failure.toString());
+		return Mono.just(bufferFactory().wrap(usage.errorEvent(error)));
 	}
 
 	/** A stream failure already reported to the client in an error event; only cleanup remains to be done. */
@@ -188,7 +184,7 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 	private static final class IncompleteStreamException extends RuntimeException {
 
 		IncompleteStreamException() {
-			super("stream ended without [DONE]", null, false, false);
+			super("stream ended without its terminal event", null, false, false);
 		}
 
 	}

@@ -10,6 +10,7 @@ import dev.spillway.gateway.request.Answer;
 import dev.spillway.gateway.request.AnswerCompletion;
 import dev.spillway.gateway.request.EndedAnswer;
 import dev.spillway.gateway.request.EndedAnswer.End;
+import dev.spillway.gateway.request.KnownUsage;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
 
@@ -36,6 +37,19 @@ class RequestSettlement {
 		this.completions = List.copyOf(completions);
 	}
 
+	/** The first phase: hands the usage the answer reported to every completion. */
+	void usageKnown(KnownUsage usage) {
+		for (AnswerCompletion completion : completions) {
+			try {
+				completion.usageKnown(usage);
+			}
+			catch (RuntimeException ex) {
+				log.warn("Usage work {} failed for request {}", completion.getClass().getSimpleName(),
+						usage.llm().requestId(), ex);
+			}
+		}
+	}
+
 	void settle(ServerWebExchange exchange, LlmExchange llm, SignalType signal) {
 		HttpStatusCode status = exchange.getResponse().getStatusCode();
 		// Reactor Netty completes a write whose client connection closed: that is a client that went away.
@@ -44,6 +58,11 @@ class RequestSettlement {
 			case ON_ERROR -> End.FAILED;
 			default -> End.COMPLETED;
 		};
+		Answer answer = llm.answer();
+		if (answer != null && answer.inBandError() != null) {
+			// An error event after a good start: the answer failed upstream, whatever the status said.
+			llm.markUpstreamFailed();
+		}
 		long[] used = used(llm, status);
 		EndedAnswer ended = new EndedAnswer(exchange, llm, end, status, used[0], used[1]);
 		for (AnswerCompletion completion : completions) {

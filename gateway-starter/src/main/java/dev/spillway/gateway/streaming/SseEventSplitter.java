@@ -1,6 +1,5 @@
 package dev.spillway.gateway.streaming;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,17 +16,11 @@ import org.springframework.core.io.buffer.DataBufferUtils;
  */
 final class SseEventSplitter {
 
-	private static final byte[] DONE = "data: [DONE]".getBytes(StandardCharsets.US_ASCII);
-
-	private static final byte[] DONE_COMPACT = "data:[DONE]".getBytes(StandardCharsets.US_ASCII);
-
 	private byte[] pending = new byte[256];
 
 	private int length;
 
 	private int scanFrom;
-
-	private boolean done;
 
 	private final int maxEventBytes;
 
@@ -67,20 +60,12 @@ final class SseEventSplitter {
 		return length == 0 ? null : Arrays.copyOf(pending, length);
 	}
 
-	/** Whether the {@code data: [DONE]} terminator has been seen. */
-	public boolean sawDone() {
-		return done;
-	}
-
 	private List<byte[]> drain() {
 		List<byte[]> events = null;
 		int start = 0;
 		for (int i = Math.max(scanFrom, 1); i < length; i++) {
 			if (pending[i] == '\n' && (pending[i - 1] == '\n' || (i >= 2 && pending[i - 1] == '\r' && pending[i - 2] == '\n'))) {
 				byte[] event = Arrays.copyOfRange(pending, start, i + 1);
-				if (startsWith(event, DONE) || startsWith(event, DONE_COMPACT)) {
-					done = true;
-				}
 				if (events == null) {
 					events = new ArrayList<>(2);
 				}
@@ -118,18 +103,6 @@ final class SseEventSplitter {
 			super("an event of the stream is larger than " + maxEventBytes + " bytes", null, false, false);
 		}
 
-	}
-
-	private static boolean startsWith(byte[] event, byte[] prefix) {
-		if (event.length < prefix.length) {
-			return false;
-		}
-		for (int i = 0; i < prefix.length; i++) {
-			if (event[i] != prefix[i]) {
-				return false;
-			}
-		}
-		return true;
 	}
 
 }

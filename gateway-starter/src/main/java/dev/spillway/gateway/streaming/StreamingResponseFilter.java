@@ -6,6 +6,7 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.core.SpillwayFilterOrders;
+import dev.spillway.gateway.request.KnownUsage;
 import dev.spillway.gateway.request.LlmExchange;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -46,7 +47,10 @@ class StreamingResponseFilter implements GlobalFilter, Ordered {
 			return chain.filter(exchange);
 		}
 		UsageCollector usage = new UsageCollector(json, maxKeptAnswerLength,
-				() -> llm.request() == null ? null : llm.request().encoding());
+				() -> llm.request() == null ? null : llm.request().encoding(),
+				() -> llm.request() == null ? null : llm.request().operation().format(),
+				(prompt, completion, cached, reasoning) -> settlement
+					.usageKnown(new KnownUsage(llm, prompt, completion, cached, reasoning)));
 		llm.answer(usage);
 		RelayingResponse response = new RelayingResponse(exchange.getResponse(), llm, usage, idleTimeout,
 				maxEventBytes);

@@ -4,22 +4,26 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 
 import com.knuddels.jtokkit.api.Encoding;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.spillway.gateway.error.OpenAiError;
 import dev.spillway.gateway.request.Answer;
+import dev.spillway.gateway.wire.AnswerReader;
+import dev.spillway.gateway.wire.AnswerSink;
+import dev.spillway.gateway.wire.LlmOperation;
 import dev.spillway.gateway.wire.StoredAnswer;
+import dev.spillway.gateway.wire.WireFormat;
 
 import org.springframework.core.io.buffer.DataBuffer;
 
 /**
- * Reads an answer on its way to the client for what settles the request: the {@code usage} it reports (from the
- * JSON body, or from a stream's usage chunk) and, in case no usage arrives (a cut stream, a client that went
+ * Follows an answer on its way to the client, as its operation's {@link AnswerReader} reads it, for what settles the
+ * request: the {@code usage} it reports (from the JSON body, or from a stream's usage report) and, in case no usage arrives (a cut stream, a client that went
  * away), a count of the tokens it streamed, kept as the text goes by (pieces of a few KB, cut between words, are
  * counted and dropped), so a long answer is charged in full without being held. The text itself is kept up to
  * {@code maxKeptLength} characters for the cache and idempotent replay; a longer answer is neither cached nor kept.
@@ -27,7 +31,7 @@ import org.springframework.core.io.buffer.DataBuffer;
  * pieces arrive on the backend connection's event loop while its end may be read where the client's write ended
  * (the client's connection closing ends it early): the body is handed over between the two under this object's lock.
  */
-final class UsageCollector implements Answer {
+final class UsageCollector implements Answer, AnswerSink {
 
 	/** Larger JSON answers are relayed but not inspected. */
 	static final int MAX_JSON_BODY = 8 * 1024 * 1024;
@@ -76,55 +80,62 @@ final class UsageCollector implements Answer {
 
 	private volatile boolean done;
 
+	private volatile String inBandError;
+
+	private final Supplier<WireFormat> format;
+
+	private final UsageListener onUsage;
+
+	/** The reader of the answer, made once the request's operation is known. */
+	private volatile AnswerReader reader;
+
 	/**
 	 * @param maxKeptLength the longest text kept for replay
 	 * @param encoding the tokenizer of the request, {@code null} while unknown (nothing is charged without a request)
+	 * @param format the wire format of the request's operation, {@code null} while unknown (nothing is read then)
+	 * @param onUsage told the usage the first time the answer reports it
 	 */
-	UsageCollector(JsonMapper json, int maxKeptLength, Supplier<Encoding> encoding) {
+	UsageCollector(JsonMapper json, int maxKeptLength, Supplier<Encoding> encoding, Supplier<WireFormat> format,
+			UsageListener onUsage) {
 		this.json = json;
+		this.format = format;
+		this.onUsage = onUsage;
 		this.maxKeptLength = maxKeptLength;
 		this.encoding = encoding;
 	}
 
 	/**
-	 * Inspects one Server-Sent Event. Returns {@code false} for the usage chunk when the client did not ask for it:
+	 * Inspects one Server-Sent Event. Returns {@code false} for the usage report when the client did not ask for it:
 	 * the gateway asked upstream for it to charge the stream exactly, and removes it again.
 	 */
 	boolean onEvent(byte[] event, boolean clientWantsUsage) {
-		int start = payloadStart(event);
-		if (start < 0) {
-			return true;
-		}
-		JsonNode chunk;
-		try {
-			chunk = json.readTree(event, start, event.length - start);
-		}
-		catch (JacksonException ex) {
-			return true;
-		}
-		if (chunk == null || !chunk.isObject()) {
-			return true;
-		}
-		JsonNode choices = chunk.path("choices");
-		if (model == null && chunk.path("model").isString()) {
-			model = chunk.get("model").asString();
-		}
-		for (JsonNode choice : choices) {
-			appendText(choice.path("delta"));
-			if (choice.path("finish_reason").isString()) {
-				finishReason = choice.get("finish_reason").asString();
-			}
-			JsonNode legacy = choice.path("text");
-			if (legacy.isString()) {
-				append(legacy.asString());
+		AnswerReader reading = reader();
+		return reading == null || reading.onEvent(event, clientWantsUsage);
+	}
+
+	/** The event that ends a failed stream in the request's operation's form. */
+	byte[] errorEvent(OpenAiError error) {
+		WireFormat wire = format.get();
+		return (wire != null ? wire : LlmOperation.CHAT_COMPLETIONS.format()).errorEvent(json, error, reader());
+	}
+
+	/** Whether the stream reached its operation's terminal event. */
+	boolean terminal() {
+		AnswerReader reading = reader;
+		return reading != null && reading.terminal();
+	}
+
+	/** The reader of the request's operation; {@code null} before the request was read. */
+	private AnswerReader reader() {
+		AnswerReader reading = reader;
+		if (reading == null) {
+			WireFormat wire = format.get();
+			if (wire != null) {
+				reading = wire.reader(json, this);
+				reader = reading;
 			}
 		}
-		JsonNode usage = chunk.get("usage");
-		if (usage != null && usage.isObject()) {
-			record(usage);
-			return clientWantsUsage || !choices.isArray() || !choices.isEmpty();
-		}
-		return true;
+		return reading;
 	}
 
 	/** Copies a piece of a JSON answer without consuming it. */
@@ -170,27 +181,21 @@ final class UsageCollector implements Answer {
 		if (relayed == null || relayed.size() == 0) {
 			return;
 		}
-		try {
-			byte[] bytes = gzipped ? gunzip(relayed.toByteArray()) : relayed.toByteArray();
-			JsonNode answer = json.readTree(bytes);
-			JsonNode usage = answer.get("usage");
-			if (usage != null && usage.isObject()) {
-				record(usage);
-			}
-			if (answer.path("model").isString()) {
-				model = answer.get("model").asString();
-			}
-			for (JsonNode choice : answer.path("choices")) {
-				appendText(choice.path("message"));
-				if (choice.path("finish_reason").isString()) {
-					finishReason = choice.get("finish_reason").asString();
-				}
-			}
-			answerJson = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
-			done = true;
+		AnswerReader reading = reader();
+		if (reading == null) {
+			return;
 		}
-		catch (JacksonException | IOException ex) {
-			// Not JSON after all (an upstream error page), not really gzip, or cut short: nothing to read.
+		byte[] bytes;
+		try {
+			bytes = gzipped ? gunzip(relayed.toByteArray()) : relayed.toByteArray();
+		}
+		catch (IOException notGzip) {
+			// Not really gzip, or too large once unpacked: nothing to read.
+			return;
+		}
+		reading.onJson(bytes);
+		if (done) {
+			answerJson = new String(bytes, StandardCharsets.UTF_8);
 		}
 	}
 
@@ -230,11 +235,6 @@ final class UsageCollector implements Answer {
 	@Override
 	public synchronized boolean kept() {
 		return text != null;
-	}
-
-	/** Marks a stream that ended with {@code data: [DONE]}. */
-	void markDone() {
-		done = true;
 	}
 
 	/** Whether the answer is complete: a JSON body read to its end, or a stream that reached {@code [DONE]}. */
@@ -287,31 +287,55 @@ final class UsageCollector implements Answer {
 		return firstTokenNanos;
 	}
 
-	private void record(JsonNode usage) {
-		long prompt = usage.path("prompt_tokens").asLong(-1);
-		long total = usage.path("total_tokens").asLong(-1);
-		long completion = usage.path("completion_tokens").asLong(prompt >= 0 && total >= 0 ? total - prompt : 0);
-		if (prompt >= 0) {
-			completionTokens = Math.max(0, completion);
-			promptTokens = prompt;
+	@Override
+	public void callsTools() {
+		toolCalls = true;
+	}
+
+	@Override
+	public void finishReason(String reason) {
+		finishReason = reason;
+	}
+
+	@Override
+	public void model(String named) {
+		model = named;
+	}
+
+	@Override
+	public void usage(long inputTokens, long outputTokens, long cachedTokens, long reasoningTokens) {
+		completionTokens = Math.max(0, outputTokens);
+		boolean first = promptTokens < 0;
+		promptTokens = inputTokens;
+		if (first) {
+			onUsage.accept(inputTokens, Math.max(0, outputTokens), cachedTokens, reasoningTokens);
 		}
 	}
 
-	private void appendText(JsonNode message) {
-		JsonNode content = message.path("content");
-		if (content.isString()) {
-			append(content.asString());
-		}
-		for (JsonNode call : message.path("tool_calls")) {
-			toolCalls = true;
-			JsonNode arguments = call.path("function").path("arguments");
-			if (arguments.isString()) {
-				append(arguments.asString());
-			}
-		}
+	/** Told the usage when an answer first reports it. */
+	interface UsageListener {
+
+		void accept(long promptTokens, long completionTokens, long cachedTokens, long reasoningTokens);
+
 	}
 
-	private synchronized void append(String piece) {
+	@Override
+	public void reachedEnd() {
+		done = true;
+	}
+
+	@Override
+	public void inBandError(String code) {
+		inBandError = code;
+	}
+
+	@Override
+	public String inBandError() {
+		return inBandError;
+	}
+
+	@Override
+	public synchronized void text(String piece) {
 		if (!piece.isEmpty()) {
 			if (firstTokenNanos == 0) {
 				firstTokenNanos = System.nanoTime();
@@ -356,23 +380,6 @@ final class UsageCollector implements Answer {
 			}
 		}
 		return text.length();
-	}
-
-	/** Index of the JSON after {@code data:}, or -1 when the event carries no JSON object. */
-	private static int payloadStart(byte[] event) {
-		int i = 0;
-		while (i < event.length && (event[i] == '\n' || event[i] == '\r')) {
-			i++;
-		}
-		if (event.length - i < 6 || event[i] != 'd' || event[i + 1] != 'a' || event[i + 2] != 't' || event[i + 3] != 'a'
-				|| event[i + 4] != ':') {
-			return -1;
-		}
-		i += 5;
-		while (i < event.length && event[i] == ' ') {
-			i++;
-		}
-		return i < event.length && event[i] == '{' ? i : -1;
 	}
 
 }

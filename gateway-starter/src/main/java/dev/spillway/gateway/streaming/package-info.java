@@ -3,3 +3,4 @@
  * settlement that calls every {@link dev.spillway.gateway.request.AnswerCompletion}. Uses the core.
  */
 package dev.spillway.gateway.streaming;
+

@@ -3,13 +3,11 @@ package dev.spillway.gateway.upstream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.spillway.gateway.core.BackendDefinition;
 import dev.spillway.gateway.core.BackendProperties.BackendType;
-import dev.spillway.gateway.request.LlmOperation;
 import dev.spillway.gateway.request.LlmRequest;
 
 import org.springframework.web.util.UriUtils;
@@ -45,20 +43,14 @@ final class BackendRequests {
 	byte[] body(BackendDefinition backend, LlmRequest request) {
 		String model = backend.type() == BackendType.OPENAI ? backend.modelAtBackend(request.model()) : null;
 		boolean newModel = model != null && !model.equals(request.body().path("model").asString(null));
-		boolean askForUsage = request.stream() && !request.clientWantsUsage() && backend.streamUsage()
-				&& request.operation() != LlmOperation.EMBEDDINGS;
-		if (!newModel && !askForUsage) {
+		ObjectNode withUsage = backend.streamUsage() ? request.operation().format().askForStreamUsage(request.body())
+				: null;
+		if (!newModel && withUsage == null) {
 			return request.bodyBytes();
 		}
-		ObjectNode copy = request.body().deepCopy();
+		ObjectNode copy = withUsage != null ? withUsage : request.body().deepCopy();
 		if (newModel) {
 			copy.put("model", model);
-		}
-		if (askForUsage) {
-			JsonNode options = copy.get("stream_options");
-			ObjectNode streamOptions = options != null && options.isObject() ? (ObjectNode) options
-					: copy.putObject("stream_options");
-			streamOptions.put("include_usage", true);
 		}
 		return json.writeValueAsBytes(copy);
 	}

@@ -3,3 +3,4 @@
  * gateway. Uses the core.
  */
 package dev.spillway.gateway.upstream;
+

@@ -3,3 +3,4 @@
  * Uses the core and errors only.
  */
 package dev.spillway.gateway.wire;
+

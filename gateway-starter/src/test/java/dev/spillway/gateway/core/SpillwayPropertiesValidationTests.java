@@ -2,7 +2,7 @@ package dev.spillway.gateway.core;
 
 import org.junit.jupiter.api.Test;
 
-import dev.spillway.gateway.core.SpillwayProperties;
+import dev.spillway.gateway.streaming.StreamingProperties;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;

@@ -22,6 +22,7 @@ import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.TestPools;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.gateway.core.SpillwayFilterOrders;
+import dev.spillway.gateway.wire.LlmOperation;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
@@ -182,7 +183,7 @@ class HeavyWorkTests {
 			return new TokenCounter(Map.of()) {
 
 				@Override
-				public long promptTokens(Encoding encoding, dev.spillway.gateway.request.LlmOperation operation,
+				public long promptTokens(Encoding encoding, dev.spillway.gateway.wire.LlmOperation operation,
 						ObjectNode body) {
 					if (hold && body.toString().length() > 32 * 1024) {
 						tokenizing.countDown();

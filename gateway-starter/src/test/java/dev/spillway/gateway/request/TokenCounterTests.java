@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
+import dev.spillway.gateway.wire.LlmOperation;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -65,7 +67,7 @@ class TokenCounterTests {
 		long tools = counter.count(encoding,
 				"[{\"type\":\"function\",\"function\":{\"name\":\"lookup\",\"parameters\":{\"type\":\"object\"}}}]");
 
-		assertThat(prompt("gpt-4o", body)).isEqualTo(3 + 3 + 1 + text + TokenCounter.LOW_DETAIL_IMAGE + tools);
+		assertThat(prompt("gpt-4o", body)).isEqualTo(3 + 3 + 1 + text + 85 /* a low-detail image */ + tools);
 	}
 
 	@Test
@@ -78,13 +80,11 @@ class TokenCounterTests {
 	}
 
 	@Test
-	void completionReservationUsesMaxTokensTimesNOrTheDefault() {
-		assertThat(TokenCounter.completionReservation(LlmOperation.CHAT_COMPLETIONS,
-				object("{\"max_tokens\":100,\"n\":3}"), 1024)).isEqualTo(300);
-		assertThat(TokenCounter.completionReservation(LlmOperation.CHAT_COMPLETIONS,
-				object("{\"max_completion_tokens\":50,\"max_tokens\":100}"), 1024)).isEqualTo(50);
-		assertThat(TokenCounter.completionReservation(LlmOperation.CHAT_COMPLETIONS, object("{}"), 1024)).isEqualTo(1024);
-		assertThat(TokenCounter.completionReservation(LlmOperation.EMBEDDINGS, object("{\"max_tokens\":9}"), 1024))
+	void outputReservationUsesMaxTokensTimesNOrTheDefault() {
+		assertThat(LlmOperation.CHAT_COMPLETIONS.format().outputReservation(object("{\"max_tokens\":100,\"n\":3}"), 1024)).isEqualTo(300);
+		assertThat(LlmOperation.CHAT_COMPLETIONS.format().outputReservation(object("{\"max_completion_tokens\":50,\"max_tokens\":100}"), 1024)).isEqualTo(50);
+		assertThat(LlmOperation.CHAT_COMPLETIONS.format().outputReservation(object("{}"), 1024)).isEqualTo(1024);
+		assertThat(LlmOperation.EMBEDDINGS.format().outputReservation(object("{\"max_tokens\":9}"), 1024))
 			.isZero();
 	}
 

@@ -20,7 +20,6 @@ class SseEventSplitterTests {
 		events.addAll(text(splitter.feed(bytes(":2}\n\ndata: [DONE]\n\n"))));
 
 		assertThat(events).containsExactly("data: {\"a\":1}\n\n", "data: {\"b\":2}\n\n", "data: [DONE]\n\n");
-		assertThat(splitter.sawDone()).isTrue();
 		assertThat(splitter.remainder()).isNull();
 	}
 
@@ -43,15 +42,6 @@ class SseEventSplitterTests {
 
 		assertThat(events).containsExactly("data: x\r\n\r\n");
 		assertThat(new String(splitter.remainder(), StandardCharsets.UTF_8)).isEqualTo("data: y\r\n");
-	}
-
-	@Test
-	void doneIsOnlyRecognisedAsAWholeEvent() {
-		SseEventSplitter splitter = new SseEventSplitter();
-
-		splitter.feed(bytes("data: {\"text\":\"data: [DONE]\"}\n\n"));
-
-		assertThat(splitter.sawDone()).isFalse();
 	}
 
 	@Test

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.request.TokenCounter;
+import dev.spillway.gateway.wire.LlmOperation;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
@@ -23,7 +24,9 @@ class UsageCollectorTests {
 
 	@Test
 	void aLongStreamIsCountedInPartsToTheCountOfTheWholeTextAndIsNotKept() {
-		UsageCollector usage = new UsageCollector(json, 1000, () -> encoding);
+		UsageCollector usage = new UsageCollector(json, 1000, () -> encoding, LlmOperation.CHAT_COMPLETIONS::format,
+				(prompt, completion, cached, reasoning) -> {
+				});
 		StringBuilder whole = new StringBuilder();
 		for (int i = 0; i < 5000; i++) {
 			String piece = (i == 0 ? "" : " ") + "token" + (i % 13) + (i % 7 == 0 ? "." : "");
@@ -37,7 +40,9 @@ class UsageCollectorTests {
 
 	@Test
 	void aShortStreamIsKeptWhole() {
-		UsageCollector usage = new UsageCollector(json, 1000, () -> encoding);
+		UsageCollector usage = new UsageCollector(json, 1000, () -> encoding, LlmOperation.CHAT_COMPLETIONS::format,
+				(prompt, completion, cached, reasoning) -> {
+				});
 		usage.onEvent(event("Hello"), false);
 		usage.onEvent(event(" world"), false);
 
@@ -50,7 +55,9 @@ class UsageCollectorTests {
 	void aJsonAnswerIsReadFromWhatWasRelayedOnceAndPiecesArrivingLaterAreNotItsOwn() {
 		byte[] answer = "{\"choices\":[{\"message\":{\"content\":\"Hi\"}}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}}"
 			.getBytes(StandardCharsets.UTF_8);
-		UsageCollector whole = new UsageCollector(json, 1000, () -> encoding);
+		UsageCollector whole = new UsageCollector(json, 1000, () -> encoding, LlmOperation.CHAT_COMPLETIONS::format,
+				(prompt, completion, cached, reasoning) -> {
+				});
 		whole.onJsonBytes(buffer(answer, 0, 20));
 		whole.onJsonBytes(buffer(answer, 20, answer.length));
 		whole.onJsonEnd();
@@ -61,7 +68,9 @@ class UsageCollectorTests {
 		assertThat(whole.complete()).isTrue();
 
 		// The client left before anything was relayed: an answer arriving after that is not what it was sent.
-		UsageCollector cut = new UsageCollector(json, 1000, () -> encoding);
+		UsageCollector cut = new UsageCollector(json, 1000, () -> encoding, LlmOperation.CHAT_COMPLETIONS::format,
+				(prompt, completion, cached, reasoning) -> {
+				});
 		cut.onJsonEnd();
 		cut.onJsonBytes(buffer(answer, 0, answer.length));
 		cut.onJsonEnd();

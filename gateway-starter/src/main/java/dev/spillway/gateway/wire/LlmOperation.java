@@ -1,23 +1,34 @@
-package dev.spillway.gateway.request;
+package dev.spillway.gateway.wire;
 
-/** The API operations Spillway understands, by the path suffix both the OpenAI and the Azure form end with. */
+/**
+ * The API operations Spillway understands, by the path suffix both the OpenAI and the Azure form end with, each with
+ * the {@link WireFormat} that reads and writes its shapes.
+ */
 public enum LlmOperation {
 
-	CHAT_COMPLETIONS("chat/completions"),
+	CHAT_COMPLETIONS("chat/completions", new ChatCompletionsFormat()),
 
-	COMPLETIONS("completions"),
+	COMPLETIONS("completions", new CompletionsFormat()),
 
-	EMBEDDINGS("embeddings");
+	EMBEDDINGS("embeddings", new EmbeddingsFormat());
 
 	private final String path;
 
-	LlmOperation(String path) {
+	private final WireFormat format;
+
+	LlmOperation(String path, WireFormat format) {
 		this.path = path;
+		this.format = format;
 	}
 
 	/** The path suffix, without a leading slash, e.g. {@code chat/completions}. */
 	public String path() {
 		return path;
+	}
+
+	/** How this operation's requests, answers and streams are read and written. */
+	public WireFormat format() {
+		return format;
 	}
 
 	/** The operation a request path ends with, or {@code null}. Checked longest first, so chat wins over completions. */
