@@ -1,5 +1,6 @@
 package dev.spillway.gateway.request;
 
+import dev.spillway.gateway.wire.LlmOperation;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
