@@ -1,6 +1,5 @@
 package dev.spillway.gateway.request;
 
-import dev.spillway.gateway.wire.LlmOperation;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -17,6 +16,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
+
+import dev.spillway.gateway.wire.LlmOperation;
 
 /**
  * Cost of counting a prompt of about 1,000 tokens with the real tokenizer: plain text in both encodings, and a

@@ -21,6 +21,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClas
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
+import org.springframework.cloud.gateway.route.RouteDefinitionLocator;
+import org.springframework.cloud.gateway.support.ConfigurationService;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
@@ -120,6 +122,17 @@ public class CacheAutoConfiguration {
 	@Bean
 	AnswerCompletion spillwayCacheCompletion(ResponseCache cache) {
 		return new CacheCompletion(cache);
+	}
+
+	@Bean
+	LlmCacheGatewayFilterFactory llmCacheGatewayFilterFactory(CacheProperties cache) {
+		return new LlmCacheGatewayFilterFactory(cache);
+	}
+
+	@Bean
+	RouteCacheSettingsCheck spillwayRouteCacheSettingsCheck(ObjectProvider<RouteDefinitionLocator> routes,
+			ObjectProvider<ConfigurationService> configuration, LlmCacheGatewayFilterFactory factory) {
+		return new RouteCacheSettingsCheck(routes, configuration, factory);
 	}
 
 }

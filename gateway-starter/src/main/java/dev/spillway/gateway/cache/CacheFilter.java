@@ -1,7 +1,9 @@
 package dev.spillway.gateway.cache;
 
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import reactor.core.publisher.Mono;
 
@@ -56,11 +58,17 @@ class CacheFilter implements GlobalFilter, Ordered {
 
 	private final HeavyWork heavyWork;
 
+	private final CacheSettings global;
+
+	/** Settings per route id, from the routes' metadata: bounded by the configured routes. */
+	private final Map<String, CacheSettings> byRoute = new ConcurrentHashMap<>();
+
 	CacheFilter(ResponseCache cache, StoredAnswers answers, CacheProperties config, HeavyWork heavyWork) {
 		this.cache = cache;
 		this.answers = answers;
 		this.config = config;
 		this.heavyWork = heavyWork;
+		this.global = new LlmCacheGatewayFilterFactory.Config().over(config);
 	}
 
 	@Override
@@ -69,8 +77,7 @@ class CacheFilter implements GlobalFilter, Ordered {
 		if (llm == null || llm.request() == null) {
 			return chain.filter(exchange);
 		}
-		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
-		CacheSettings settings = CacheSettings.of(config, route);
+		CacheSettings settings = settings(exchange);
 		if (!settings.enabled()) {
 			return chain.filter(exchange);
 		}
@@ -86,6 +93,25 @@ class CacheFilter implements GlobalFilter, Ordered {
 			.onErrorResume(HeavyWork.Overloaded.class, full -> Mono.just(Optional.empty()))
 			.flatMap(keys -> keys.isEmpty() ? bypass(exchange, chain, llm)
 					: lookup(exchange, chain, llm, settings, scope, keys.get()));
+	}
+
+	/**
+	 * The route's settings: its {@code LlmCache} filter's, else its (deprecated) metadata's, read once per route,
+	 * else the global ones.
+	 */
+	private CacheSettings settings(ServerWebExchange exchange) {
+		CacheSettings own = exchange.getAttribute(LlmCacheGatewayFilterFactory.SETTINGS_ATTR);
+		if (own != null) {
+			return own;
+		}
+		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+		if (route == null) {
+			return global;
+		}
+		return byRoute.computeIfAbsent(route.getId(), id -> {
+			LlmCacheGatewayFilterFactory.Config fromMetadata = CacheSettings.fromMetadata(route);
+			return fromMetadata == null ? global : fromMetadata.over(config);
+		});
 	}
 
 	private Mono<Void> bypass(ServerWebExchange exchange, GatewayFilterChain chain, LlmExchange llm) {

@@ -9,12 +9,15 @@ import dev.spillway.gateway.request.AnswerCompletion;
 import dev.spillway.gateway.request.HeavyWork;
 import dev.spillway.gateway.wire.StoredAnswers;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
+import org.springframework.cloud.gateway.route.RouteDefinitionLocator;
+import org.springframework.cloud.gateway.support.ConfigurationService;
 import org.springframework.context.annotation.Bean;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -50,8 +53,20 @@ public class IdempotencyAutoConfiguration {
 	}
 
 	@Bean
-	AnswerCompletion spillwayIdempotencyCompletion(IdempotencyStore store, IdempotencyProperties idempotency) {
-		return new IdempotencyCompletion(store, idempotency.getTtl());
+	AnswerCompletion spillwayIdempotencyCompletion(IdempotencyStore store) {
+		return new IdempotencyCompletion(store);
 	}
+
+	@Bean
+	LlmIdempotencyGatewayFilterFactory llmIdempotencyGatewayFilterFactory(IdempotencyProperties idempotency) {
+		return new LlmIdempotencyGatewayFilterFactory(idempotency);
+	}
+
+	@Bean
+	RouteIdempotencyCheck spillwayRouteIdempotencyCheck(ObjectProvider<RouteDefinitionLocator> routes,
+			ObjectProvider<ConfigurationService> configuration, LlmIdempotencyGatewayFilterFactory factory) {
+		return new RouteIdempotencyCheck(routes, configuration, factory);
+	}
+
 
 }

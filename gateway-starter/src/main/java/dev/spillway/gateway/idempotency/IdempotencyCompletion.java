@@ -1,6 +1,5 @@
 package dev.spillway.gateway.idempotency;
 
-import java.time.Duration;
 import java.util.Set;
 
 import org.slf4j.Logger;
@@ -24,11 +23,8 @@ class IdempotencyCompletion implements AnswerCompletion {
 
 	private final IdempotencyStore store;
 
-	private final Duration ttl;
-
-	IdempotencyCompletion(IdempotencyStore store, Duration ttl) {
+	IdempotencyCompletion(IdempotencyStore store) {
 		this.store = store;
-		this.ttl = ttl;
 	}
 
 	@Override
@@ -39,7 +35,7 @@ class IdempotencyCompletion implements AnswerCompletion {
 			return;
 		}
 		IdempotencyRecord record = record(llm, claim, answer);
-		Mono<Boolean> done = record == null ? store.release(claim) : store.complete(claim, record, ttl);
+		Mono<Boolean> done = record == null ? store.release(claim) : store.complete(claim, record, claim.ttl());
 		done.subscribe(settled -> {
 			if (!settled) {
 				log.debug("Idempotency-Key claim had expired and was not touched: another request may own it now");

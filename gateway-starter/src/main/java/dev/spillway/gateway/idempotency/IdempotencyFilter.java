@@ -14,6 +14,7 @@ import dev.spillway.gateway.core.OpenAiHeaders;
 import dev.spillway.gateway.core.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
 import dev.spillway.gateway.error.OpenAiError;
+import dev.spillway.gateway.idempotency.LlmIdempotencyGatewayFilterFactory.RouteIdempotency;
 import dev.spillway.gateway.request.AnswerSource;
 import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.HeavyWork;
@@ -61,6 +62,8 @@ class IdempotencyFilter implements GlobalFilter, Ordered {
 
 	private final IdempotencyProperties config;
 
+	private final RouteIdempotency global;
+
 	private final HeavyWork heavyWork;
 
 	IdempotencyFilter(IdempotencyStore store, IdempotencyWaiters waiters, StoredAnswers answers,
@@ -69,6 +72,7 @@ class IdempotencyFilter implements GlobalFilter, Ordered {
 		this.waiters = waiters;
 		this.answers = answers;
 		this.config = config;
+		this.global = new LlmIdempotencyGatewayFilterFactory.Config().over(config);
 		this.heavyWork = heavyWork;
 	}
 
@@ -76,7 +80,11 @@ class IdempotencyFilter implements GlobalFilter, Ordered {
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		LlmExchange llm = LlmExchange.of(exchange);
 		String key = exchange.getRequest().getHeaders().getFirst(KEY_HEADER);
-		if (llm == null || llm.request() == null || key == null) {
+		RouteIdempotency route = exchange.getAttribute(LlmIdempotencyGatewayFilterFactory.SETTINGS_ATTR);
+		if (route == null) {
+			route = global;
+		}
+		if (llm == null || llm.request() == null || key == null || !route.enabled()) {
 			return chain.filter(exchange);
 		}
 		if (key.isBlank() || key.length() > 255) {
@@ -85,15 +93,16 @@ class IdempotencyFilter implements GlobalFilter, Ordered {
 		}
 		String redisKey = store.key(llm.tenant(), Hashes.sha256Hex(key));
 		// The fingerprint hashes the whole body: a large one is hashed on the CPU pool.
+		RouteIdempotency settings = route;
 		return heavyWork.run(llm.request().bodyBytes().length, () -> fingerprint(exchange, llm.request()))
 			.map(Optional::of)
 			.onErrorResume(HeavyWork.Overloaded.class, full -> Mono.just(Optional.empty()))
 			.flatMap(fingerprint -> fingerprint.isEmpty() ? HeavyWork.overloaded(exchange)
-					: claim(exchange, chain, llm, redisKey, fingerprint.get()));
+					: claim(exchange, chain, llm, redisKey, fingerprint.get(), settings));
 	}
 
 	private Mono<Void> claim(ServerWebExchange exchange, GatewayFilterChain chain, LlmExchange llm, String redisKey,
-			String fingerprint) {
+			String fingerprint, RouteIdempotency route) {
 		String pending = store.pendingValue(fingerprint);
 		return EventLoops.resumeOnLoop(exchange, store.claim(redisKey, pending, config.getInFlightTtl())
 			.onErrorResume(failure -> {
@@ -102,7 +111,7 @@ class IdempotencyFilter implements GlobalFilter, Ordered {
 			}))
 			.flatMap(existing -> {
 				if (existing.isEmpty()) {
-					llm.put(CLAIM, new IdempotencyClaim(redisKey, fingerprint, pending));
+					llm.put(CLAIM, new IdempotencyClaim(redisKey, fingerprint, pending, route.ttl()));
 					return chain.filter(exchange);
 				}
 				IdempotencyRecord record = existing.get();

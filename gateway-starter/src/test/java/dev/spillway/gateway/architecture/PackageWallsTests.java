@@ -134,12 +134,13 @@ class PackageWallsTests {
 	}
 
 	private static ArchCondition<JavaClass> beAutoConfigurationPropertiesOrExtensionPoint() {
-		return new ArchCondition<>("be an auto-configuration, a properties class or a listed extension point") {
+		return new ArchCondition<>("be an auto-configuration, a properties class, a route filter factory or a listed extension point") {
 
 			@Override
 			public void check(JavaClass type, ConditionEvents events) {
 				String name = type.getSimpleName();
 				boolean allowed = name.endsWith("AutoConfiguration") || name.endsWith("Properties")
+						|| name.endsWith("GatewayFilterFactory")
 						|| EXTENSION_POINTS.contains(type.getName());
 				if (!allowed) {
 					events.add(SimpleConditionEvent.violated(type, type.getName()
