@@ -23,12 +23,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.gateway.core.SpillwayProperties;
 import dev.spillway.gateway.wire.StoredAnswer;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
@@ -44,10 +44,9 @@ import static org.awaitility.Awaitility.await;
  * thread through a bounded queue (overflow counted, not waited for), and a malformed record on the feed skipped.
  * Announcements come from a plain Redis client, as another instance's would.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.cache.enabled=true", "spillway.cache.embedding.type=none",
-				"spillway.cache.max-entries=100", "spillway.cache.index-queue-capacity=8",
-				"spillway.cache.max-question-length=200" })
+@GatewayTest(properties = { "spillway.cache.enabled=true", "spillway.cache.embedding.type=none",
+		"spillway.cache.max-entries=100", "spillway.cache.index-queue-capacity=8",
+		"spillway.cache.max-question-length=200" })
 class CacheBoundsTests {
 
 	static final JsonMapper json = JsonMapper.builder().build();
@@ -73,7 +72,6 @@ class CacheBoundsTests {
 
 	@DynamicPropertySource
 	static void redis(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
 		registry.add("spillway.pools.gpt.models", () -> "gpt-4o");
 		registry.add("spillway.pools.gpt.backends[0].id", () -> "unused");
 		registry.add("spillway.pools.gpt.backends[0].url", () -> "http://127.0.0.1:9");

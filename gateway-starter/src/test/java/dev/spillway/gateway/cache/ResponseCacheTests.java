@@ -10,7 +10,6 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -18,23 +17,18 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestPools;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The cache through real HTTP, a real Redis and the local embedding model. Each test asks its own questions. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.cache.enabled=true", "spillway.cache.max-temperature=0.5",
-				"spillway.cache.embedding.timeout=2s", "spillway.cache.lookup-timeout=3s" })
+@GatewayTest(pool = "gpt-4o", properties = { "spillway.cache.enabled=true", "spillway.cache.max-temperature=0.5",
+		"spillway.cache.embedding.timeout=2s", "spillway.cache.lookup-timeout=3s" })
 class ResponseCacheTests {
 
 	static final JsonMapper json = JsonMapper.builder().build();
@@ -46,17 +40,6 @@ class ResponseCacheTests {
 
 	@LocalServerPort
 	int port;
-
-	@DynamicPropertySource
-	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		TestPools.single(registry, backend.baseUrl(), "gpt-4o");
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
-	}
 
 	@BeforeEach
 	void clear() {

@@ -9,23 +9,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.TestClock;
-import dev.spillway.gateway.TestPools;
-import dev.spillway.gateway.TestRedis;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,10 +30,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * run out: the time until each request could fit is exactly known (6 s for one request of a 10-per-minute tier; the
  * 10 s default throttle for a 429 without hints), and every advised wait is checked against it and the bound.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.limits.tiers.tight.requests-per-minute=10", "spillway.tenants.tight.keys=sk-tight",
-				"spillway.tenants.tight.tier=tight", "spillway.pools.gpt.models=gpt-4o", "spillway.pools.gpt.max-wait=0s",
-				"spillway.limits.retry-spread=20s", "spillway.routing.retry-spread=5s" })
+@GatewayTest(pool = { "ptu", "paygo" }, properties = { "spillway.limits.tiers.tight.requests-per-minute=10",
+		"spillway.tenants.tight.keys=sk-tight", "spillway.tenants.tight.tier=tight",
+		"spillway.pools.gpt.models=gpt-4o", "spillway.pools.gpt.max-wait=0s", "spillway.limits.retry-spread=20s",
+		"spillway.routing.retry-spread=5s" })
 class RefusedBurstTests {
 
 	static final String CHAT = "{\"model\":\"gpt-4o\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
@@ -48,17 +43,6 @@ class RefusedBurstTests {
 
 	@LocalServerPort
 	int port;
-
-	@DynamicPropertySource
-	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		TestPools.prioritised(registry, backend.baseUrl(), "ptu", "paygo");
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
-	}
 
 	@TestConfiguration
 	static class StoppedClock {

@@ -11,12 +11,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -25,23 +22,17 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * A path under the API's prefixes that no route serves is answered the way OpenAI answers it, so an SDK shows
  * why; other paths keep Spring Boot's error page. The gateway here routes chat completions only.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spring.cloud.gateway.server.webflux.routes[0].id=chat-only",
-				"spring.cloud.gateway.server.webflux.routes[0].uri=lb://gpt",
-				"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/v1/chat/completions",
-				"spillway.pools.gpt.models=gpt-4o", "spillway.pools.gpt.backends[0].id=mock",
-				"spillway.pools.gpt.backends[0].type=openai", "spillway.pools.gpt.backends[0].url=http://127.0.0.1:9" })
+@GatewayTest(properties = { "spring.cloud.gateway.server.webflux.routes[0].id=chat-only",
+		"spring.cloud.gateway.server.webflux.routes[0].uri=lb://gpt",
+		"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/v1/chat/completions",
+		"spillway.pools.gpt.models=gpt-4o", "spillway.pools.gpt.backends[0].id=mock",
+		"spillway.pools.gpt.backends[0].type=openai", "spillway.pools.gpt.backends[0].url=http://127.0.0.1:9" })
 class UnroutedPathTests {
 
 	static final JsonMapper json = JsonMapper.builder().build();
 
 	@LocalServerPort
 	int port;
-
-	@DynamicPropertySource
-	static void redis(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-	}
 
 	@Test
 	void anUnroutedApiPathIsAnOpenAiStyle404NamingMethodAndPath() {

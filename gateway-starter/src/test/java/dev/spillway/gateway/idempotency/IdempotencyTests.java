@@ -6,26 +6,22 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestPools;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.gateway.core.Hashes;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@GatewayTest(pool = "gpt-4o")
 class IdempotencyTests {
 
 	static final MockOpenAiServer backend = MockOpenAiServer.start(MockDeployment.unlimited("gpt-4o"));
@@ -40,17 +36,6 @@ class IdempotencyTests {
 
 	@org.springframework.beans.factory.annotation.Autowired
 	IdempotencyWaiters waiters;
-
-	@DynamicPropertySource
-	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		TestPools.single(registry, backend.baseUrl(), "gpt-4o");
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
-	}
 
 	@BeforeEach
 	void clear() {

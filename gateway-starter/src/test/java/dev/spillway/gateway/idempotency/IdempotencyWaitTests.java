@@ -15,14 +15,13 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestPools;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.gateway.core.Hashes;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -35,10 +34,9 @@ import static org.awaitility.Awaitility.await;
  * woken by the announcement, not by polling (the re-check is set to an hour here, so only the announcement can wake
  * them in time), capped per key, and never settled by a request whose claim had expired and been taken over.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.jobs.enabled=false", "spillway.idempotency.recheck-interval=1h",
-				"spillway.idempotency.wait-timeout=20s", "spillway.idempotency.max-waiters-per-key=1",
-				"spillway.idempotency.in-flight-ttl=3s" })
+@GatewayTest(pool = "gpt-4o", properties = { "spillway.jobs.enabled=false",
+		"spillway.idempotency.recheck-interval=1h", "spillway.idempotency.wait-timeout=20s",
+		"spillway.idempotency.max-waiters-per-key=1", "spillway.idempotency.in-flight-ttl=3s" })
 class IdempotencyWaitTests {
 
 	static final TestRedis redis = TestRedis.dedicated();
@@ -61,7 +59,6 @@ class IdempotencyWaitTests {
 	static void pool(DynamicPropertyRegistry registry) {
 		registry.add("spring.data.redis.url", redis::url);
 		registry.add("spillway.shared-state.key-prefix", () -> "wait");
-		TestPools.single(registry, backend.baseUrl(), "gpt-4o");
 	}
 
 	@AfterAll

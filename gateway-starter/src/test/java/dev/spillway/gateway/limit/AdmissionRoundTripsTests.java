@@ -7,13 +7,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
-import dev.spillway.gateway.TestPools;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.gateway.request.Answer;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -27,10 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * GET must be the one inside a swap script, none a separate read.
  */
 @DirtiesContext
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.jobs.enabled=false", "spillway.cache.enabled=false",
-				"spillway.limits.tiers.standard.tokens-per-minute=1000000",
-				"spillway.limits.tiers.standard.requests-per-minute=100000", "spillway.tenants.acme.tier=standard" })
+@GatewayTest(pool = "gpt-4o", properties = { "spillway.jobs.enabled=false", "spillway.cache.enabled=false",
+		"spillway.limits.tiers.standard.tokens-per-minute=1000000",
+		"spillway.limits.tiers.standard.requests-per-minute=100000", "spillway.tenants.acme.tier=standard" })
 class AdmissionRoundTripsTests {
 
 	static final TestRedis redis = TestRedis.dedicated();
@@ -43,7 +41,6 @@ class AdmissionRoundTripsTests {
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
 		registry.add("spring.data.redis.url", redis::url);
-		TestPools.single(registry, backend.baseUrl(), "gpt-4o");
 	}
 
 	@AfterAll

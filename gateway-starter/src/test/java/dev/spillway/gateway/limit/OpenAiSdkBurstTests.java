@@ -11,18 +11,13 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.RateLimitException;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import dev.spillway.gateway.TestPools;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,9 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * next 20 s, one every 2 s. Told the same wait, the ten would come back together and only one would fit each
  * time; told consecutive moments, every one of them fits on its first retry.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.limits.tiers.burst.requests-per-minute=30", "spillway.tenants.burst.keys=sk-burst",
-				"spillway.tenants.burst.tier=burst", "spillway.pools.gpt.models=gpt-4o" })
+@GatewayTest(pool = "gpt-4o", properties = { "spillway.limits.tiers.burst.requests-per-minute=30",
+		"spillway.tenants.burst.keys=sk-burst", "spillway.tenants.burst.tier=burst",
+		"spillway.pools.gpt.models=gpt-4o" })
 class OpenAiSdkBurstTests {
 
 	static final MockOpenAiServer backend = MockOpenAiServer.start(MockDeployment.unlimited("gpt-4o")
@@ -42,17 +37,6 @@ class OpenAiSdkBurstTests {
 
 	@LocalServerPort
 	int port;
-
-	@DynamicPropertySource
-	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		TestPools.single(registry, backend.baseUrl(), "gpt-4o");
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
-	}
 
 	@Test
 	void atLeast38Of40ConcurrentSdkRequestsSucceedWithTheSdksDefaultRetries() throws Exception {

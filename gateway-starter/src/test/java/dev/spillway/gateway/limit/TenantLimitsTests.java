@@ -5,27 +5,22 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.TestClock;
-import dev.spillway.gateway.TestPools;
-import dev.spillway.gateway.TestRedis;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 import dev.spillway.mock.RecordedRequest;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -35,19 +30,17 @@ import static org.awaitility.Awaitility.await;
  * Tier "standard": 6,000 tokens and 1,000 requests per minute; tier "daily": 1,000 tokens per day. Each test uses a
  * tenant of its own, so their buckets do not meet.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.limits.tiers.standard.tokens-per-minute=6000",
-				"spillway.limits.tiers.standard.requests-per-minute=1000",
-				"spillway.limits.tiers.daily.tokens-per-day=1000", "spillway.limits.tiers.daily.tokens-per-minute=100000",
-				"spillway.tenants.headers.keys=sk-headers", "spillway.tenants.headers.tier=standard",
-				"spillway.tenants.stream.keys=sk-stream", "spillway.tenants.stream.tier=standard",
-				"spillway.tenants.usage.keys=sk-usage", "spillway.tenants.usage.tier=standard",
-				"spillway.tenants.cut.keys=sk-cut", "spillway.tenants.cut.tier=standard",
-				"spillway.tenants.limited.keys=sk-limited", "spillway.tenants.limited.tier=standard",
-				"spillway.tenants.quota.keys=sk-quota", "spillway.tenants.quota.tier=daily",
-				"spillway.tenants.metered.keys=sk-metered", "spillway.pricing.gpt-4o.input-per-million=2.5",
-				"spillway.pricing.gpt-4o.output-per-million=10", "spillway.pools.gpt.models=gpt-4o",
-				"management.endpoints.web.exposure.include=spillway" })
+@GatewayTest(pool = "gpt-4o", properties = { "spillway.limits.tiers.standard.tokens-per-minute=6000",
+		"spillway.limits.tiers.standard.requests-per-minute=1000", "spillway.limits.tiers.daily.tokens-per-day=1000",
+		"spillway.limits.tiers.daily.tokens-per-minute=100000", "spillway.tenants.headers.keys=sk-headers",
+		"spillway.tenants.headers.tier=standard", "spillway.tenants.stream.keys=sk-stream",
+		"spillway.tenants.stream.tier=standard", "spillway.tenants.usage.keys=sk-usage",
+		"spillway.tenants.usage.tier=standard", "spillway.tenants.cut.keys=sk-cut",
+		"spillway.tenants.cut.tier=standard", "spillway.tenants.limited.keys=sk-limited",
+		"spillway.tenants.limited.tier=standard", "spillway.tenants.quota.keys=sk-quota",
+		"spillway.tenants.quota.tier=daily", "spillway.tenants.metered.keys=sk-metered",
+		"spillway.pricing.gpt-4o.input-per-million=2.5", "spillway.pricing.gpt-4o.output-per-million=10",
+		"spillway.pools.gpt.models=gpt-4o", "management.endpoints.web.exposure.include=spillway" })
 class TenantLimitsTests {
 
 	static final JsonMapper json = JsonMapper.builder().build();
@@ -67,17 +60,6 @@ class TenantLimitsTests {
 
 	@Autowired
 	io.micrometer.core.instrument.MeterRegistry meters;
-
-	@DynamicPropertySource
-	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		TestPools.single(registry, backend.baseUrl(), "gpt-4o");
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
-	}
 
 	@BeforeEach
 	void clear() {

@@ -4,24 +4,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.spillway.gateway.GatewayClient;
-import dev.spillway.gateway.TestPools;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.request.Answer;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 import dev.spillway.mock.RecordedRequest;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -31,10 +26,14 @@ import static org.awaitility.Awaitility.await;
  * keys, keys that failed) never reach a log line or a response, whatever happens to the request.
  */
 @ExtendWith(OutputCaptureExtension.class)
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "logging.level.dev.spillway=DEBUG", "spillway.limits.tiers.standard.requests-per-minute=1000",
-				"spillway.tenants.acme.tier=standard", "spillway.limits.tiers.tiny.requests-per-minute=1",
-				"spillway.tenants.tiny.keys=" + RequestIdsAndSecretsTests.TINY_KEY, "spillway.tenants.tiny.tier=tiny" })
+@GatewayTest(properties = { "spillway.pools.gpt.backends[0].id=mock", "spillway.pools.gpt.backends[0].type=azure",
+		"spillway.pools.gpt.backends[0].deployment=gpt-4o",
+		"spillway.pools.gpt.backends[0].url=${spillway.test.backend-url}",
+		"spillway.pools.gpt.backends[0].api-key=" + RequestIdsAndSecretsTests.BACKEND_KEY,
+		"logging.level.dev.spillway=DEBUG",
+		"spillway.limits.tiers.standard.requests-per-minute=1000", "spillway.tenants.acme.tier=standard",
+		"spillway.limits.tiers.tiny.requests-per-minute=1",
+		"spillway.tenants.tiny.keys=" + RequestIdsAndSecretsTests.TINY_KEY, "spillway.tenants.tiny.tier=tiny" })
 class RequestIdsAndSecretsTests {
 
 	static final String BACKEND_KEY = "backend-key-7f3a9c55e1";
@@ -49,18 +48,6 @@ class RequestIdsAndSecretsTests {
 
 	@LocalServerPort
 	int port;
-
-	@DynamicPropertySource
-	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		TestPools.single(registry, backend.baseUrl(), "gpt-4o");
-		registry.add("spillway.pools.gpt.backends[0].api-key", () -> BACKEND_KEY);
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
-	}
 
 	@Test
 	void theClientsRequestIdReachesTheBackendTheResponseAndTheLog(CapturedOutput output) {

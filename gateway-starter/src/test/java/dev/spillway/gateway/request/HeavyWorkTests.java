@@ -11,7 +11,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import com.knuddels.jtokkit.api.Encoding;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.scheduler.Scheduler;
@@ -19,22 +18,18 @@ import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.spillway.gateway.GatewayClient;
-import dev.spillway.gateway.TestPools;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.core.SpillwayFilterOrders;
 import dev.spillway.gateway.wire.LlmOperation;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -45,10 +40,9 @@ import static org.awaitility.Awaitility.await;
  * after a Redis reply the chain goes on on the connection's event loop, never on a Lettuce I/O thread. The pool
  * has one thread and room for one waiting task; the tokenizer can be held to stand for a very long prompt.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.request.cpu-threads=1", "spillway.request.cpu-queue-capacity=1",
-				"spillway.tenants.acme.tier=metered", "spillway.limits.tiers.metered.tokens-per-minute=100000000",
-				"spillway.pools.gpt.models=gpt-4o" })
+@GatewayTest(pool = "gpt-4o", properties = { "spillway.request.cpu-threads=1",
+		"spillway.request.cpu-queue-capacity=1", "spillway.tenants.acme.tier=metered",
+		"spillway.limits.tiers.metered.tokens-per-minute=100000000", "spillway.pools.gpt.models=gpt-4o" })
 class HeavyWorkTests {
 
 	static final MockOpenAiServer backend = MockOpenAiServer.start(MockDeployment.unlimited("gpt-4o"));
@@ -69,17 +63,6 @@ class HeavyWorkTests {
 
 	@LocalServerPort
 	int port;
-
-	@DynamicPropertySource
-	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		TestPools.single(registry, backend.baseUrl(), "gpt-4o");
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
-	}
 
 	@AfterEach
 	void letGo() {

@@ -3,25 +3,22 @@ package dev.spillway.gateway.request;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.mock.MockOpenAiServer;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Bad requests are answered at the gateway, OpenAI-style, and never reach a backend. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = "spillway.request.max-body-size=2KB")
+@GatewayTest(properties = { "spillway.request.max-body-size=2KB", "spillway.pools.gpt.backends[0].id=mock",
+		"spillway.pools.gpt.backends[0].type=azure",
+		"spillway.pools.gpt.backends[0].url=${spillway.test.backend-url}", "spillway.pools.gpt.models=gpt-4o" })
 class RequestValidationTests {
 
 	static final MockOpenAiServer backend = MockOpenAiServer.startPermissive();
@@ -30,20 +27,6 @@ class RequestValidationTests {
 
 	@LocalServerPort
 	int port;
-
-	@DynamicPropertySource
-	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		registry.add("spillway.pools.gpt.backends[0].id", () -> "mock");
-		registry.add("spillway.pools.gpt.backends[0].type", () -> "azure");
-		registry.add("spillway.pools.gpt.backends[0].url", backend::baseUrl);
-		registry.add("spillway.pools.gpt.models", () -> "gpt-4o");
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
-	}
 
 	@BeforeEach
 	void clear() {

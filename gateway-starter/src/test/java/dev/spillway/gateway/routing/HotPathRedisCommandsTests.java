@@ -8,13 +8,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
-import dev.spillway.gateway.TestPools;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -27,7 +26,7 @@ import static org.awaitility.Awaitility.await;
 // Its Redis is stopped after the class: close the context with it rather than keep it cached.
 @DirtiesContext
 // Job workers poll Redis in the background, whatever the traffic; this test counts the request path alone.
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "spillway.jobs.enabled=false")
+@GatewayTest(pool = { "a", "b" }, properties = "spillway.jobs.enabled=false")
 class HotPathRedisCommandsTests {
 
 	static final TestRedis redis = TestRedis.dedicated();
@@ -44,7 +43,6 @@ class HotPathRedisCommandsTests {
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
 		registry.add("spring.data.redis.url", redis::url);
-		TestPools.prioritised(registry, backend.baseUrl(), "a", "b");
 	}
 
 	@AfterAll

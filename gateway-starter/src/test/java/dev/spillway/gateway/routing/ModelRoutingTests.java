@@ -3,17 +3,15 @@ package dev.spillway.gateway.routing;
 import java.time.Duration;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -25,14 +23,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Pools "gpt" (gpt-4o), "mini" (gpt-4o-mini) and "big" (gpt-4.1). Rules send {@code classify} tasks and the
  * "free" tier to mini; "gpt" falls back to "big" on context_length_exceeded and when exhausted.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.routing.rules[0].when.task=classify", "spillway.routing.rules[0].pool=mini",
-				"spillway.routing.rules[0].model=gpt-4o-mini", "spillway.routing.rules[1].when.tier=free",
-				"spillway.routing.rules[1].pool=mini", "spillway.routing.rules[1].model=gpt-4o-mini",
-				"spillway.limits.tiers.free.requests-per-minute=1000", "spillway.tenants.globex.tier=free",
-				"spillway.pools.gpt.context-fallback.pool=big", "spillway.pools.gpt.context-fallback.model=gpt-4.1",
-				"spillway.pools.gpt.fallback.pool=big", "spillway.routing.rules[2].when.task=summarise",
-				"spillway.routing.rules[2].pool=listed", "spillway.pools.listed.models=gpt-4o-mini" })
+@GatewayTest(resetBackendOnStart = true, properties = { "spillway.routing.rules[0].when.task=classify",
+		"spillway.routing.rules[0].pool=mini", "spillway.routing.rules[0].model=gpt-4o-mini",
+		"spillway.routing.rules[1].when.tier=free", "spillway.routing.rules[1].pool=mini",
+		"spillway.routing.rules[1].model=gpt-4o-mini", "spillway.limits.tiers.free.requests-per-minute=1000",
+		"spillway.tenants.globex.tier=free", "spillway.pools.gpt.context-fallback.pool=big",
+		"spillway.pools.gpt.context-fallback.model=gpt-4.1", "spillway.pools.gpt.fallback.pool=big",
+		"spillway.routing.rules[2].when.task=summarise", "spillway.routing.rules[2].pool=listed",
+		"spillway.pools.listed.models=gpt-4o-mini" })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 class ModelRoutingTests {
 
@@ -46,8 +44,6 @@ class ModelRoutingTests {
 
 	@DynamicPropertySource
 	static void pools(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		backend.reset();
 		for (String pool : new String[] { "gpt:gpt-4o", "mini:gpt-4o-mini", "big:gpt-4.1" }) {
 			String name = pool.split(":")[0];
 			String deployment = pool.split(":")[1];
@@ -60,11 +56,6 @@ class ModelRoutingTests {
 		registry.add("spillway.pools.listed.backends[0].id", () -> "listed-backend");
 		registry.add("spillway.pools.listed.backends[0].type", () -> "azure");
 		registry.add("spillway.pools.listed.backends[0].url", backend::baseUrl);
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
 	}
 
 	@BeforeEach

@@ -9,13 +9,12 @@ import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestPools;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -27,11 +26,10 @@ import static org.awaitility.Awaitility.await;
 /** Redis going away takes no traffic down; when it is back, the shared state resumes. */
 // Its Redis is stopped after the class: close the context with it rather than keep it cached.
 @DirtiesContext
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.shared-state.command-timeout=300ms", "spillway.shared-state.resync-interval=200ms",
-				"spillway.shared-state.key-prefix=outage", "spring.data.redis.timeout=500ms",
-				"management.endpoints.web.exposure.include=health,spillway",
-				"management.endpoint.health.show-details=always" })
+@GatewayTest(pool = { "a", "b" }, properties = { "spillway.shared-state.command-timeout=300ms",
+		"spillway.shared-state.resync-interval=200ms", "spillway.shared-state.key-prefix=outage",
+		"spring.data.redis.timeout=500ms", "management.endpoints.web.exposure.include=health,spillway",
+		"management.endpoint.health.show-details=always" })
 class RedisOutageTests {
 
 	static final TestRedis redis = TestRedis.dedicated();
@@ -53,7 +51,6 @@ class RedisOutageTests {
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
 		registry.add("spring.data.redis.url", redis::url);
-		TestPools.prioritised(registry, backend.baseUrl(), "a", "b");
 	}
 
 	@AfterAll

@@ -5,22 +5,17 @@ import java.util.List;
 import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestPools;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -29,12 +24,12 @@ import static org.awaitility.Awaitility.await;
  * Pool "gpt": backend a (priority 1) and backend b (priority 2), both deployments of one simulated resource, with a
  * one-second spill budget. Each test gets a fresh gateway (throttles and circuits are state) and a reset mock.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.pools.gpt.max-wait=1s", "spillway.routing.circuit-breaker.minimum-number-of-calls=4",
-				"spillway.routing.circuit-breaker.sliding-window-size=4",
-				"spillway.routing.circuit-breaker.wait-duration-in-open-state=20s",
-				"management.endpoints.web.exposure.include=health,spillway",
-				"management.endpoint.health.show-details=always" })
+@GatewayTest(pool = { "a", "b" }, resetBackendOnStart = true, properties = { "spillway.pools.gpt.max-wait=1s",
+		"spillway.routing.circuit-breaker.minimum-number-of-calls=4",
+		"spillway.routing.circuit-breaker.sliding-window-size=4",
+		"spillway.routing.circuit-breaker.wait-duration-in-open-state=20s",
+		"management.endpoints.web.exposure.include=health,spillway",
+		"management.endpoint.health.show-details=always" })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 class SmartLoadBalancingTests {
 
@@ -59,18 +54,6 @@ class SmartLoadBalancingTests {
 
 	@Autowired
 	PoolRegistry pools;
-
-	@DynamicPropertySource
-	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		backend.reset();
-		TestPools.prioritised(registry, backend.baseUrl(), "a", "b");
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
-	}
 
 	@Test
 	void healthyPoolSendsEverythingToTheFirstPriority() {

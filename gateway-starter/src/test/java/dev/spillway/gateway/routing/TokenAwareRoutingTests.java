@@ -12,22 +12,17 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
-import dev.spillway.gateway.TestPools;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.request.Answer;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Backend "ptu" has a small token budget and reports what is left; "paygo" has plenty. The pool as a whole can
  * serve every request, so a client never sees a 429.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@GatewayTest(pool = { "ptu", "paygo" }, resetBackendOnStart = true)
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 class TokenAwareRoutingTests {
 
@@ -45,21 +40,9 @@ class TokenAwareRoutingTests {
 	@LocalServerPort
 	int port;
 
-	@DynamicPropertySource
-	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		backend.reset();
-		TestPools.prioritised(registry, backend.baseUrl(), "ptu", "paygo");
-	}
-
 	@BeforeEach
 	void resetBackend() {
 		backend.reset();
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
 	}
 
 	@Test

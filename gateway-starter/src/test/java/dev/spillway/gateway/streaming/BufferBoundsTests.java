@@ -18,12 +18,11 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 import dev.spillway.gateway.GatewayClient;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.request.Answer;
 import dev.spillway.gateway.request.TokenCounter;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -35,11 +34,11 @@ import static org.awaitility.Awaitility.await;
  * Every buffer of an answer has a bound: a backend that never ends an event, an error body that never ends, an
  * answer longer than what is kept. The backend here is a plain Reactor Netty server that does exactly that.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.streaming.max-event-size=64KB", "spillway.streaming.max-kept-answer-length=2000",
-				"spillway.cache.enabled=true", "spillway.cache.embedding.type=none",
-				"spillway.pools.gpt.context-fallback.pool=big", "spillway.pools.gpt.context-fallback.model=gpt-4.1",
-				"spillway.pools.gpt.models=gpt-4o", "spillway.pools.big.models=gpt-4.1" })
+@GatewayTest(properties = { "spillway.streaming.max-event-size=64KB",
+		"spillway.streaming.max-kept-answer-length=2000", "spillway.cache.enabled=true",
+		"spillway.cache.embedding.type=none", "spillway.pools.gpt.context-fallback.pool=big",
+		"spillway.pools.gpt.context-fallback.model=gpt-4.1", "spillway.pools.gpt.models=gpt-4o",
+		"spillway.pools.big.models=gpt-4.1" })
 class BufferBoundsTests {
 
 	static final Map<String, String> ACME = Map.of("Authorization", "Bearer sk-acme");
@@ -64,7 +63,6 @@ class BufferBoundsTests {
 
 	@DynamicPropertySource
 	static void pools(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
 		for (String pool : List.of("gpt", "big")) {
 			registry.add("spillway.pools." + pool + ".backends[0].id", () -> pool + "-backend");
 			registry.add("spillway.pools." + pool + ".backends[0].url", () -> "http://127.0.0.1:" + backend.port());

@@ -30,13 +30,12 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 import dev.spillway.gateway.GatewayClient;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.PiecewiseJsonBackend;
 import dev.spillway.gateway.PiecewiseJsonBackend.Answer;
-import dev.spillway.gateway.TestRedis;
 import dev.spillway.gateway.limit.TenantBuckets;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -53,13 +52,12 @@ import static org.awaitility.Awaitility.await;
  * usage every body reports, and the request log must say so. A client that leaves before the body is whole is
  * logged and charged as cancelled. Each test has a tenant of its own: its bucket sees that test's requests only.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.limits.tiers.bulk.tokens-per-day=100000000",
-				"spillway.limits.tiers.bulk.requests-per-minute=100000", "spillway.tenants.bulk.keys=sk-bulk",
-				"spillway.tenants.bulk.tier=bulk", "spillway.tenants.leaver.keys=sk-leaver",
-				"spillway.tenants.leaver.tier=bulk", "spillway.pools.gpt.models=gpt-4o,text-embedding-3-small",
-				"spillway.pools.gpt.max-attempts=4", "spillway.pools.gpt.max-wait=5s",
-				"spillway.routing.throttle.min-duration=1ms" })
+@GatewayTest(properties = { "spillway.limits.tiers.bulk.tokens-per-day=100000000",
+		"spillway.limits.tiers.bulk.requests-per-minute=100000", "spillway.tenants.bulk.keys=sk-bulk",
+		"spillway.tenants.bulk.tier=bulk", "spillway.tenants.leaver.keys=sk-leaver",
+		"spillway.tenants.leaver.tier=bulk", "spillway.pools.gpt.models=gpt-4o,text-embedding-3-small",
+		"spillway.pools.gpt.max-attempts=4", "spillway.pools.gpt.max-wait=5s",
+		"spillway.routing.throttle.min-duration=1ms" })
 class LargeJsonUsageTests {
 
 	static final PiecewiseJsonBackend backend = PiecewiseJsonBackend.start();
@@ -91,7 +89,6 @@ class LargeJsonUsageTests {
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
 		// Every request meets a 429 first (its body read from the connection), then goes to "a" or "b".
 		String[] deployments = { "throttled", "a", "b" };
 		for (int i = 0; i < deployments.length; i++) {

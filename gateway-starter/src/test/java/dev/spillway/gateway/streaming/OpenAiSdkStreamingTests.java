@@ -8,23 +8,21 @@ import com.openai.core.http.StreamResponse;
 import com.openai.errors.UnauthorizedException;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The official OpenAI Java SDK, pointed at the gateway, streams a complete answer. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@GatewayTest(properties = { "spillway.pools.gpt.backends[0].id=eu", "spillway.pools.gpt.backends[0].type=azure",
+		"spillway.pools.gpt.backends[0].deployment=gpt4o-eu",
+		"spillway.pools.gpt.backends[0].url=${spillway.test.backend-url}" })
 class OpenAiSdkStreamingTests {
 
 	static final MockOpenAiServer backend = MockOpenAiServer.start(MockDeployment.unlimited("gpt4o-eu")
@@ -32,20 +30,6 @@ class OpenAiSdkStreamingTests {
 
 	@LocalServerPort
 	int port;
-
-	@DynamicPropertySource
-	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		registry.add("spillway.pools.gpt.backends[0].id", () -> "eu");
-		registry.add("spillway.pools.gpt.backends[0].type", () -> "azure");
-		registry.add("spillway.pools.gpt.backends[0].deployment", () -> "gpt4o-eu");
-		registry.add("spillway.pools.gpt.backends[0].url", backend::baseUrl);
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
-	}
 
 	@Test
 	void sdkStreamsTheSameTextItWouldGetWithoutStreaming() {

@@ -5,28 +5,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Chunk;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.request.Answer;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = "spillway.streaming.idle-timeout=700ms")
+@GatewayTest(properties = { "spillway.streaming.idle-timeout=700ms", "spillway.pools.gpt.backends[0].id=mock",
+		"spillway.pools.gpt.backends[0].type=azure",
+		"spillway.pools.gpt.backends[0].url=${spillway.test.backend-url}", "spillway.pools.gpt.models=gpt-4o",
+		"spillway.pools.gpt.backends[0].api-key=backend-secret" })
 class StreamingRelayTests {
 
 	@org.springframework.beans.factory.annotation.Autowired
@@ -43,21 +41,6 @@ class StreamingRelayTests {
 
 	@LocalServerPort
 	int port;
-
-	@DynamicPropertySource
-	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		registry.add("spillway.pools.gpt.backends[0].id", () -> "mock");
-		registry.add("spillway.pools.gpt.backends[0].type", () -> "azure");
-		registry.add("spillway.pools.gpt.backends[0].url", backend::baseUrl);
-		registry.add("spillway.pools.gpt.models", () -> "gpt-4o");
-		registry.add("spillway.pools.gpt.backends[0].api-key", () -> "backend-secret");
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
-	}
 
 	@BeforeEach
 	void clear() {

@@ -9,10 +9,9 @@ import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.TestWireMock;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -28,7 +27,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Keys are checked at the gateway; the client's key never travels upstream and the backend's is injected. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@GatewayTest
 class TenantAuthenticationTests {
 
 	static final WireMockServer backend = TestWireMock.started();
@@ -41,7 +40,6 @@ class TenantAuthenticationTests {
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
 		registry.add("spillway.pools.gpt.backends[0].id", () -> "azure-east");
 		registry.add("spillway.pools.gpt.backends[0].type", () -> "azure");
 		registry.add("spillway.pools.gpt.backends[0].url", backend::baseUrl);

@@ -4,26 +4,21 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.GatewayClient;
-import dev.spillway.gateway.TestPools;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.limit.TenantBuckets;
 import dev.spillway.gateway.request.Answer;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -32,10 +27,9 @@ import static org.awaitility.Awaitility.await;
  * Backends that reset the connection instead of answering: the request is re-sent while another backend is left,
  * else the client gets a well-formed 502 at once, and the tenant's reservation is given back either way.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.tenants.faulty.keys=sk-faulty", "spillway.tenants.faulty.tier=metered",
-				"spillway.limits.tiers.metered.tokens-per-minute=600", "spillway.pools.gpt.models=gpt-4o",
-				"spillway.routing.circuit-breaker.failure-rate-threshold=100" })
+@GatewayTest(pool = { "a", "b" }, properties = { "spillway.tenants.faulty.keys=sk-faulty",
+		"spillway.tenants.faulty.tier=metered", "spillway.limits.tiers.metered.tokens-per-minute=600",
+		"spillway.pools.gpt.models=gpt-4o", "spillway.routing.circuit-breaker.failure-rate-threshold=100" })
 class BackendFaultTests {
 
 	static final JsonMapper json = JsonMapper.builder().build();
@@ -54,17 +48,6 @@ class BackendFaultTests {
 
 	@Autowired
 	ApplicationContext gateway;
-
-	@DynamicPropertySource
-	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
-		TestPools.prioritised(registry, backend.baseUrl(), "a", "b");
-	}
-
-	@AfterAll
-	static void stop() {
-		backend.close();
-	}
 
 	@BeforeEach
 	void clear() {

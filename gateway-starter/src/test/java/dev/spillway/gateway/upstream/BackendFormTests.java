@@ -9,10 +9,9 @@ import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.TestWireMock;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -31,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Both client forms reach an OpenAI-form backend: the path becomes {@code {url}/chat/completions}, the model the
  * backend's own, the key a bearer token. (The Azure backend form is covered by TenantAuthenticationTests.)
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@GatewayTest
 class BackendFormTests {
 
 	static final WireMockServer backend = TestWireMock.started();
@@ -41,7 +40,6 @@ class BackendFormTests {
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
 		registry.add("spillway.pools.gpt.backends[0].id", () -> "compatible");
 		registry.add("spillway.pools.gpt.backends[0].type", () -> "openai");
 		registry.add("spillway.pools.gpt.backends[0].url", () -> backend.baseUrl() + "/v1/");

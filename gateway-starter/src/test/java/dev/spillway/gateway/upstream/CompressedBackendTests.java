@@ -17,12 +17,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.TestPools;
-import dev.spillway.gateway.TestRedis;
 import dev.spillway.gateway.TestWireMock;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -34,8 +33,7 @@ import static org.awaitility.Awaitility.await;
  * A backend that compresses although the gateway asked for {@code identity}: the client gets the compressed bytes
  * intact with their {@code Content-Encoding}, and a JSON answer is still charged by its real usage.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.tenants.zipped.keys=sk-zipped", "spillway.pools.gpt.models=gpt-4o" })
+@GatewayTest(properties = { "spillway.tenants.zipped.keys=sk-zipped", "spillway.pools.gpt.models=gpt-4o" })
 class CompressedBackendTests {
 
 	static final WireMockServer backend = TestWireMock.started();
@@ -56,7 +54,6 @@ class CompressedBackendTests {
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
 		TestPools.single(registry, backend.baseUrl(), "gpt-4o");
 	}
 

@@ -14,10 +14,9 @@ import org.junit.jupiter.api.Test;
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
 import dev.spillway.gateway.GatewayClient.Chunk;
-import dev.spillway.gateway.TestRedis;
+import dev.spillway.gateway.GatewayTest;
 import dev.spillway.gateway.TestWireMock;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -33,8 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * backend request, and the backend's account, region, cookie and rate-limit headers stay out of the answer, streamed
  * or not.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spillway.jobs.enabled=false", "spillway.pools.gpt.models=gpt-4o" })
+@GatewayTest(properties = { "spillway.jobs.enabled=false", "spillway.pools.gpt.models=gpt-4o" })
 class HeaderAllowListTests {
 
 	static final WireMockServer backend = TestWireMock.started();
@@ -58,7 +56,6 @@ class HeaderAllowListTests {
 
 	@DynamicPropertySource
 	static void pool(DynamicPropertyRegistry registry) {
-		TestRedis.register(registry);
 		registry.add("spillway.pools.gpt.backends[0].id", () -> "azure-east");
 		registry.add("spillway.pools.gpt.backends[0].type", () -> "azure");
 		registry.add("spillway.pools.gpt.backends[0].url", backend::baseUrl);
