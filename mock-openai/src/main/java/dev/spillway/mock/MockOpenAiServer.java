@@ -33,14 +33,16 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * A simulated Azure OpenAI resource that also speaks the OpenAI form. It serves
  * {@code /openai/deployments/{deployment}/chat/completions|embeddings} and
- * {@code /v1/chat/completions|embeddings} (deployment = body {@code model}), streams answers chunk by
- * chunk at the deployment's pace, enforces per-minute token and request budgets with real 429 answers
+ * {@code /v1/chat/completions|embeddings|responses}, Azure v1's {@code /openai/v1/...} and legacy Azure's
+ * {@code /openai/responses?api-version=...} (deployment = body {@code model}), streams answers chunk by chunk (typed
+ * {@code response.*} events for Responses) at the deployment's pace, enforces per-minute token and request budgets with real 429 answers
  * ({@code retry-after}, {@code retry-after-ms}, {@code x-ratelimit-*}), and records every request.
  * <p>
  * Tests inject faults with the request header {@value #FAULT_HEADER}, a {@code ;}-separated list of
  * {@code status=503}, {@code header-delay-ms=200}, {@code reset-after=3} (events, then a TCP reset),
  * {@code stall-after=2} (events, then silence), {@code reset-before-headers=1} (a TCP reset instead of an answer),
- * {@code event-delay-ms=200} (pause between events),
+ * {@code event-delay-ms=200} (pause between events), {@code incomplete=1} (a Responses answer that ran out of
+ * output tokens: {@code response.incomplete}),
  * {@code quota=1} (429 {@code insufficient_quota}), {@code context=1} (400 {@code context_length_exceeded}),
  * {@code impossible-hint-ms=1} (the retry hint given to a request larger than the whole per-minute budget; one
  * minute by default, like Azure). {@link #faults(String, String)} sets standing faults for one
@@ -87,11 +89,19 @@ public final class MockOpenAiServer implements AutoCloseable {
 			.port(port)
 			.route(routes -> routes
 				.post("/openai/deployments/{deployment}/chat/completions",
-						(req, res) -> handle(req, res, req.param("deployment"), false))
+						(req, res) -> handle(req, res, req.param("deployment"), Operation.CHAT))
 				.post("/openai/deployments/{deployment}/embeddings",
-						(req, res) -> handle(req, res, req.param("deployment"), true))
-				.post("/v1/chat/completions", (req, res) -> handle(req, res, null, false))
-				.post("/v1/embeddings", (req, res) -> handle(req, res, null, true)))
+						(req, res) -> handle(req, res, req.param("deployment"), Operation.EMBEDDINGS))
+				.post("/v1/chat/completions", (req, res) -> handle(req, res, null, Operation.CHAT))
+				.post("/v1/embeddings", (req, res) -> handle(req, res, null, Operation.EMBEDDINGS))
+				.post("/v1/responses", (req, res) -> handle(req, res, null, Operation.RESPONSES))
+				.post("/openai/v1/chat/completions", (req, res) -> handle(req, res, null, Operation.CHAT))
+				.post("/openai/v1/embeddings", (req, res) -> handle(req, res, null, Operation.EMBEDDINGS))
+				.post("/openai/v1/responses", (req, res) -> handle(req, res, null, Operation.RESPONSES))
+				.post("/openai/responses", (req, res) -> req.requestHeaders().contains("api-key")
+						&& req.uri().contains("api-version=") ? handle(req, res, null, Operation.RESPONSES)
+								: error(res, HttpResponseStatus.BAD_REQUEST, "invalid_request_error",
+										"Missing api-version query parameter.")))
 			.bindNow();
 	}
 
@@ -160,6 +170,16 @@ public final class MockOpenAiServer implements AutoCloseable {
 		state(deployment).throttledUntilNanos = System.nanoTime() + duration.toNanos();
 	}
 
+	/**
+	 * Gates the next stream {@code deployment} sends: it writes one event per {@link StreamGate#release()}, so a test
+	 * can tell that a client received event k before event k+1 existed.
+	 */
+	public StreamGate gateNextStream(String deployment) {
+		StreamGate gate = new StreamGate();
+		state(deployment).gate = gate;
+		return gate;
+	}
+
 	@Override
 	public void close() {
 		server.disposeNow(Duration.ofSeconds(5));
@@ -177,8 +197,15 @@ public final class MockOpenAiServer implements AutoCloseable {
 		return state;
 	}
 
+	/** What a request asks for. */
+	private enum Operation {
+
+		CHAT, EMBEDDINGS, RESPONSES
+
+	}
+
 	private Publisher<Void> handle(HttpServerRequest req, HttpServerResponse res, String pathDeployment,
-			boolean embeddings) {
+			Operation operation) {
 		return req.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("").flatMap(body -> {
 			JsonNode request;
 			try {
@@ -206,7 +233,7 @@ public final class MockOpenAiServer implements AutoCloseable {
 					connection.channel().close();
 				})));
 			}
-			return delay.then(Mono.defer(() -> respond(res, deployment, request, faults, embeddings)));
+			return delay.then(Mono.defer(() -> respond(res, deployment, request, faults, operation)));
 		}).then();
 	}
 
@@ -220,7 +247,8 @@ public final class MockOpenAiServer implements AutoCloseable {
 	}
 
 	private Mono<Void> respond(HttpServerResponse res, DeploymentState deployment, JsonNode request, Faults faults,
-			boolean embeddings) {
+			Operation operation) {
+		boolean embeddings = operation == Operation.EMBEDDINGS;
 		if (faults.status > 0) {
 			return error(res, HttpResponseStatus.valueOf(faults.status), faults.status < 500 ? "invalid_request_error"
 					: "server_error", "Injected failure");
@@ -234,15 +262,16 @@ public final class MockOpenAiServer implements AutoCloseable {
 					"You exceeded your current quota, please check your plan and billing details.");
 		}
 		int promptTokens = Math.max(1, request.toString().length() / 4);
-		long askedFor = request.path("max_tokens").asLong(request.path("max_completion_tokens").asLong(0));
+		long askedFor = request.path("max_tokens")
+			.asLong(request.path("max_completion_tokens").asLong(request.path("max_output_tokens").asLong(0)));
 		if (!embeddings && askedFor > MAX_COMPLETION_TOKENS) {
 			// As OpenAI does: a completion longer than the model can write is refused, not written.
 			return error(res, HttpResponseStatus.BAD_REQUEST, "invalid_request_error", "max_tokens is too large: "
 					+ askedFor + ". This model supports at most " + MAX_COMPLETION_TOKENS + " completion tokens.");
 		}
 		int completionTokens = embeddings ? 0
-				: Math.max(1, request.path("max_tokens").asInt(
-						request.path("max_completion_tokens").asInt(deployment.config.completionTokens())));
+				: Math.max(1, request.path("max_tokens").asInt(request.path("max_completion_tokens")
+					.asInt(request.path("max_output_tokens").asInt(deployment.config.completionTokens()))));
 		if (!deployment.tokens.unlimited() && promptTokens + completionTokens > deployment.tokens.capacity()) {
 			// Like Azure: a request larger than the whole per-minute budget is told to come back after a minute
 			// (or after the hint a test asks for, to play a backend that answers retry-after-ms: 1).
@@ -257,11 +286,21 @@ public final class MockOpenAiServer implements AutoCloseable {
 		if (embeddings) {
 			return sendJson(res, HttpResponseStatus.OK, embeddingsBody(request, deployment.config.name(), promptTokens));
 		}
-		String id = "chatcmpl-mock-" + sequence.incrementAndGet();
 		List<String> pieces = new ArrayList<>();
 		for (int i = 0; i < completionTokens; i++) {
 			pieces.add((i == 0 ? "" : " ") + WORDS[i % WORDS.length]);
 		}
+		if (operation == Operation.RESPONSES) {
+			String responseId = "resp_mock" + sequence.incrementAndGet();
+			String status = faults.incomplete ? "incomplete" : "completed";
+			if (!request.path("stream").asBoolean(false)) {
+				return sendJson(res, HttpResponseStatus.OK, responseBody(responseId, deployment.config.name(), status,
+						String.join("", pieces), promptTokens, completionTokens));
+			}
+			return send(res, deployment, faults, responseEvents(responseId, deployment.config.name(), status, pieces,
+					promptTokens));
+		}
+		String id = "chatcmpl-mock-" + sequence.incrementAndGet();
 		if (!request.path("stream").asBoolean(false)) {
 			return sendJson(res, HttpResponseStatus.OK,
 					completionBody(id, deployment.config.name(), String.join("", pieces), promptTokens, completionTokens));
@@ -283,9 +322,25 @@ public final class MockOpenAiServer implements AutoCloseable {
 			events.add(usage.toString());
 		}
 		events.add("[DONE]");
+		return send(res, deploymentState(deployment.name()), faults,
+				events.stream().map(e -> "data: " + e + "\n\n").toList());
+	}
+
+	private DeploymentState deploymentState(String name) {
+		return deployments.get(name);
+	}
+
+	/** Sends whole Server-Sent Events, paced, gated and faulted as the deployment and the request say. */
+	private Mono<Void> send(HttpServerResponse res, DeploymentState state, Faults faults, List<String> events) {
+		MockDeployment deployment = state.config;
 		Duration pace = faults.eventDelayMs >= 0 ? Duration.ofMillis(faults.eventDelayMs) : deployment.interTokenDelay();
-		Flux<String> frames = Flux.fromIterable(events).map(e -> "data: " + e + "\n\n");
-		if (!pace.isZero()) {
+		Flux<String> frames = Flux.fromIterable(events);
+		StreamGate gate = state.gate;
+		if (gate != null) {
+			state.gate = null;
+			frames = frames.zipWith(gate.permits(), (frame, permit) -> frame);
+		}
+		else if (!pace.isZero()) {
 			frames = frames.delayElements(pace);
 		}
 		if (faults.resetAfter >= 0) {
@@ -393,6 +448,85 @@ public final class MockOpenAiServer implements AutoCloseable {
 			.put("total_tokens", promptTokens + completionTokens);
 	}
 
+	/** A Responses API answer: one assistant message, {@code status} completed or incomplete (out of tokens). */
+	private static ObjectNode responseBody(String id, String model, String status, String text, int promptTokens,
+			int outputTokens) {
+		ObjectNode node = response(id, model, status);
+		ObjectNode message = node.putArray("output").addObject();
+		message.put("type", "message").put("id", "msg_" + id).put("status", status).put("role", "assistant");
+		message.putArray("content").addObject().put("type", "output_text").put("text", text).putArray("annotations");
+		node.set("usage", responseUsage(promptTokens, outputTokens));
+		return node;
+	}
+
+	private static ObjectNode response(String id, String model, String status) {
+		ObjectNode node = json.createObjectNode();
+		node.put("id", id).put("object", "response").put("created_at", System.currentTimeMillis() / 1000)
+			.put("status", status).put("model", model);
+		if ("incomplete".equals(status)) {
+			node.putObject("incomplete_details").put("reason", "max_output_tokens");
+		}
+		else {
+			node.putNull("incomplete_details");
+		}
+		node.putNull("error");
+		return node;
+	}
+
+	private static ObjectNode responseUsage(int inputTokens, int outputTokens) {
+		ObjectNode usage = json.createObjectNode().put("input_tokens", inputTokens);
+		usage.putObject("input_tokens_details").put("cached_tokens", 0);
+		usage.put("output_tokens", outputTokens);
+		usage.putObject("output_tokens_details").put("reasoning_tokens", 0);
+		usage.put("total_tokens", inputTokens + outputTokens);
+		return usage;
+	}
+
+	/**
+	 * A Responses API stream as OpenAI sends one: created, in progress, the message item and its text part opened,
+	 * one {@code response.output_text.delta} per piece, the text, part and item closed, then
+	 * {@code response.completed} (or {@code response.incomplete}) carrying the response with its usage. Every event
+	 * is numbered; there is no {@code [DONE]}.
+	 */
+	private static List<String> responseEvents(String id, String model, String status, List<String> pieces,
+			int promptTokens) {
+		List<ObjectNode> events = new ArrayList<>();
+		events.add(json.createObjectNode().put("type", "response.created")
+			.set("response", response(id, model, "in_progress")));
+		events.add(json.createObjectNode().put("type", "response.in_progress")
+			.set("response", response(id, model, "in_progress")));
+		String itemId = "msg_" + id;
+		ObjectNode item = json.createObjectNode().put("type", "message").put("id", itemId).put("status", "in_progress")
+			.put("role", "assistant");
+		item.putArray("content");
+		events.add(json.createObjectNode().put("type", "response.output_item.added").put("output_index", 0)
+			.set("item", item));
+		ObjectNode part = json.createObjectNode().put("type", "output_text").put("text", "");
+		part.putArray("annotations");
+		events.add(json.createObjectNode().put("type", "response.content_part.added").put("item_id", itemId)
+			.put("output_index", 0).put("content_index", 0).set("part", part));
+		for (String piece : pieces) {
+			events.add(json.createObjectNode().put("type", "response.output_text.delta").put("item_id", itemId)
+				.put("output_index", 0).put("content_index", 0).put("delta", piece));
+		}
+		String text = String.join("", pieces);
+		events.add(json.createObjectNode().put("type", "response.output_text.done").put("item_id", itemId)
+			.put("output_index", 0).put("content_index", 0).put("text", text));
+		ObjectNode done = responseBody(id, model, status, text, promptTokens, pieces.size());
+		events.add(json.createObjectNode().put("type", "response.output_item.done").put("output_index", 0)
+			.set("item", done.path("output").get(0)));
+		events.add(json.createObjectNode()
+			.put("type", "completed".equals(status) ? "response.completed" : "response.incomplete")
+			.set("response", done));
+		List<String> frames = new ArrayList<>();
+		for (int i = 0; i < events.size(); i++) {
+			ObjectNode event = events.get(i);
+			event.put("sequence_number", i);
+			frames.add("event: " + event.path("type").asString() + "\ndata: " + event + "\n\n");
+		}
+		return frames;
+	}
+
 	private static ObjectNode embeddingsBody(JsonNode request, String model, int promptTokens) {
 		JsonNode input = request.path("input");
 		List<String> inputs = new ArrayList<>();
@@ -434,6 +568,9 @@ public final class MockOpenAiServer implements AutoCloseable {
 
 		volatile String faults;
 
+		/** Gates the next stream of this deployment, once. */
+		volatile StreamGate gate;
+
 		DeploymentState(MockDeployment config) {
 			this.config = config;
 			this.tokens = new MinuteBudget(config.tokensPerMinute());
@@ -460,7 +597,7 @@ public final class MockOpenAiServer implements AutoCloseable {
 	}
 
 	private record Faults(int status, long headerDelayMs, int resetAfter, int stallAfter, long eventDelayMs,
-			boolean quota, boolean context, boolean resetBeforeHeaders, long impossibleHintMs) {
+			boolean quota, boolean context, boolean resetBeforeHeaders, long impossibleHintMs, boolean incomplete) {
 
 		static Faults parse(String header) {
 			int status = 0;
@@ -472,6 +609,7 @@ public final class MockOpenAiServer implements AutoCloseable {
 			boolean context = false;
 			boolean resetBeforeHeaders = false;
 			long impossibleHint = -1;
+			boolean incomplete = false;
 			if (header != null) {
 				for (String part : header.split(";")) {
 					String[] kv = part.trim().split("=", 2);
@@ -489,13 +627,14 @@ public final class MockOpenAiServer implements AutoCloseable {
 						case "context" -> context = value != 0;
 						case "reset-before-headers" -> resetBeforeHeaders = value != 0;
 						case "impossible-hint-ms" -> impossibleHint = value;
+						case "incomplete" -> incomplete = value != 0;
 						default -> {
 						}
 					}
 				}
 			}
 			return new Faults(status, headerDelay, reset, stall, eventDelay, quota, context, resetBeforeHeaders,
-					impossibleHint);
+					impossibleHint, incomplete);
 		}
 
 	}

@@ -10,12 +10,14 @@ import dev.spillway.gateway.core.SpillwayProperties;
 import dev.spillway.gateway.core.Tenants;
 import dev.spillway.gateway.request.HeavyWork;
 import dev.spillway.gateway.request.LlmExchangeFilter;
+import dev.spillway.gateway.request.ModelListFilter;
 import dev.spillway.gateway.request.RequestBodyFilter;
 import dev.spillway.gateway.request.RequestProperties;
 import dev.spillway.gateway.request.SpillwayErrorWebExceptionHandler;
 import dev.spillway.gateway.request.TokenCounter;
 import dev.spillway.gateway.request.TokenizerProperties;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -24,6 +26,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -85,6 +88,12 @@ public class SpillwayCoreAutoConfiguration {
 	@Bean
 	LlmExchangeFilter spillwayLlmExchangeFilter(Pools pools) {
 		return new LlmExchangeFilter(pools);
+	}
+
+	@Bean
+	ModelListFilter spillwayModelListFilter(Pools pools, ObjectProvider<RouteLocator> routes,
+			@Qualifier("spillwayJsonMapper") JsonMapper json) {
+		return new ModelListFilter(pools, routes, json);
 	}
 
 	@Bean

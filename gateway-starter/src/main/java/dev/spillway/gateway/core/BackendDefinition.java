@@ -3,6 +3,7 @@ package dev.spillway.gateway.core;
 import java.net.URI;
 
 import dev.spillway.gateway.core.BackendProperties.AuthHeader;
+import dev.spillway.gateway.core.BackendProperties.AzureForm;
 import dev.spillway.gateway.core.BackendProperties.BackendType;
 
 /**
@@ -21,10 +22,20 @@ import dev.spillway.gateway.core.BackendProperties.BackendType;
  * @param priority its priority group (lower first)
  * @param weight its share within the group
  * @param maxRequestTokens the largest request it can ever take, or -1 when not configured
+ * @param azureForm the Azure path form it speaks (Azure backends only)
+ * @param responsesApiVersion the Azure {@code api-version} for the Responses API in the legacy form
  */
 public record BackendDefinition(String pool, String id, URI url, BackendType type, String deployment, String model,
 		String apiVersion, String apiKey, AuthHeader authHeader, boolean streamUsage, int priority, int weight,
-		long maxRequestTokens) {
+		long maxRequestTokens, AzureForm azureForm, String responsesApiVersion) {
+
+	/** A backend in the legacy Azure form, with the default Responses {@code api-version}. */
+	public BackendDefinition(String pool, String id, URI url, BackendType type, String deployment, String model,
+			String apiVersion, String apiKey, AuthHeader authHeader, boolean streamUsage, int priority, int weight,
+			long maxRequestTokens) {
+		this(pool, id, url, type, deployment, model, apiVersion, apiKey, authHeader, streamUsage, priority, weight,
+				maxRequestTokens, AzureForm.LEGACY, BackendProperties.DEFAULT_RESPONSES_API_VERSION);
+	}
 
 	/** The Azure {@code api-version} used when neither the backend nor the client names one. */
 	public static final String DEFAULT_API_VERSION = BackendProperties.DEFAULT_API_VERSION;
@@ -35,7 +46,8 @@ public record BackendDefinition(String pool, String id, URI url, BackendType typ
 		return new BackendDefinition(pool, backend.getId(), backend.getUrl(), backend.getType(), backend.getDeployment(),
 				backend.getModel(), backend.getApiVersion(), backend.getApiKey(), auth, backend.isStreamUsage(),
 				backend.getPriority(), backend.getWeight(),
-				backend.getMaxRequestTokens() == null ? -1 : backend.getMaxRequestTokens());
+				backend.getMaxRequestTokens() == null ? -1 : backend.getMaxRequestTokens(), backend.getAzureForm(),
+				backend.getResponsesApiVersion());
 	}
 
 	/**

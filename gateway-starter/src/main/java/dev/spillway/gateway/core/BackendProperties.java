@@ -36,6 +36,20 @@ public class BackendProperties {
 	/** Azure {@code api-version} query value. Default: the client's, else {@value #DEFAULT_API_VERSION}. */
 	private String apiVersion;
 
+	/**
+	 * {@code azure}: which Azure path form the backend speaks. {@code legacy}:
+	 * {@code /openai/deployments/{deployment}/...?api-version=...} (and {@code /openai/responses?api-version=...}
+	 * for the Responses API); {@code v1}: {@code /openai/v1/...} with the deployment in the body's {@code model}
+	 * and no {@code api-version}.
+	 */
+	private AzureForm azureForm = AzureForm.LEGACY;
+
+	/**
+	 * {@code azure} in the legacy form: the {@code api-version} of Responses API calls
+	 * ({@code /openai/responses?api-version=...}); the chat versions do not serve it.
+	 */
+	private String responsesApiVersion = DEFAULT_RESPONSES_API_VERSION;
+
 	/** The backend's key. Never returned to clients or logged. */
 	private String apiKey;
 
@@ -48,6 +62,22 @@ public class BackendProperties {
 	 * reject the option; the streamed text is then counted with the tokenizer.
 	 */
 	private boolean streamUsage = true;
+
+	public AzureForm getAzureForm() {
+		return azureForm;
+	}
+
+	public void setAzureForm(AzureForm azureForm) {
+		this.azureForm = azureForm;
+	}
+
+	public String getResponsesApiVersion() {
+		return responsesApiVersion;
+	}
+
+	public void setResponsesApiVersion(String responsesApiVersion) {
+		this.responsesApiVersion = responsesApiVersion;
+	}
 
 	public boolean isStreamUsage() {
 		return streamUsage;
@@ -74,6 +104,9 @@ public class BackendProperties {
 	private Long maxRequestTokens;
 
 	public static final String DEFAULT_API_VERSION = "2024-10-21";
+
+	/** The Responses API {@code api-version} of legacy-form Azure backends (the first GA-era version serving it). */
+	public static final String DEFAULT_RESPONSES_API_VERSION = "2025-04-01-preview";
 
 	public Long getMaxRequestTokens() {
 		return maxRequestTokens;
@@ -182,6 +215,17 @@ public class BackendProperties {
 
 		/** {@code {url}/chat/completions} with {@code model} in the body. */
 		OPENAI
+
+	}
+
+	/** The path form an Azure backend speaks. */
+	public enum AzureForm {
+
+		/** {@code /openai/deployments/{deployment}/...?api-version=...}; Responses at {@code /openai/responses}. */
+		LEGACY,
+
+		/** {@code /openai/v1/...}, the deployment in the body's {@code model}, no {@code api-version}. */
+		V1
 
 	}
 

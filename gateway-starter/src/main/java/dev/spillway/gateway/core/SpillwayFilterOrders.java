@@ -19,6 +19,9 @@ public final class SpillwayFilterOrders {
 	/** Authenticates the tenant (401 here and nowhere else). */
 	public static final int TENANT_AUTHENTICATION = -400;
 
+	/** Answers {@code GET .../models} (and {@code .../models/{id}}) from the pools' configuration. */
+	public static final int MODEL_LIST = -350;
+
 	/** Reads, limits (413), parses and validates (400/404/415) the body once. */
 	public static final int REQUEST_BODY = -300;
 

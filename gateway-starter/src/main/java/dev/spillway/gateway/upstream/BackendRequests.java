@@ -7,8 +7,10 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.spillway.gateway.core.BackendDefinition;
+import dev.spillway.gateway.core.BackendProperties.AzureForm;
 import dev.spillway.gateway.core.BackendProperties.BackendType;
 import dev.spillway.gateway.request.LlmRequest;
+import dev.spillway.gateway.wire.LlmOperation;
 
 import org.springframework.web.util.UriUtils;
 
@@ -24,24 +26,38 @@ final class BackendRequests {
 	/** The URL to call at {@code backend}, in the backend's own form. */
 	URI url(BackendDefinition backend, LlmRequest request) {
 		String base = stripTrailingSlash(backend.url().toString());
-		if (backend.type() == BackendType.AZURE) {
-			String deployment = backend.modelAtBackend(request.model());
-			String apiVersion = backend.apiVersion() != null ? backend.apiVersion()
-					: request.apiVersion() != null ? request.apiVersion() : BackendDefinition.DEFAULT_API_VERSION;
-			return URI.create(base + "/openai/deployments/" + UriUtils.encodePathSegment(deployment, StandardCharsets.UTF_8)
-					+ "/" + request.operation().path() + "?api-version="
-					+ UriUtils.encodeQueryParam(apiVersion, StandardCharsets.UTF_8));
+		String operation = request.operation().path();
+		if (backend.type() != BackendType.AZURE) {
+			return URI.create(base + "/" + operation);
 		}
-		return URI.create(base + "/" + request.operation().path());
+		if (backend.azureForm() == AzureForm.V1) {
+			return URI.create(base + "/openai/v1/" + operation);
+		}
+		if (request.operation() == LlmOperation.RESPONSES) {
+			// Legacy Azure serves Responses per resource, the deployment named in the body.
+			return URI.create(base + "/openai/responses?api-version="
+					+ UriUtils.encodeQueryParam(backend.responsesApiVersion(), StandardCharsets.UTF_8));
+		}
+		String deployment = backend.modelAtBackend(request.model());
+		String apiVersion = backend.apiVersion() != null ? backend.apiVersion()
+				: request.apiVersion() != null ? request.apiVersion() : BackendDefinition.DEFAULT_API_VERSION;
+		return URI.create(base + "/openai/deployments/" + UriUtils.encodePathSegment(deployment, StandardCharsets.UTF_8)
+				+ "/" + operation + "?api-version=" + UriUtils.encodeQueryParam(apiVersion, StandardCharsets.UTF_8));
+	}
+
+	/** Whether the backend reads the model (or Azure deployment) from the body rather than from the path. */
+	private static boolean modelInBody(BackendDefinition backend, LlmRequest request) {
+		return backend.type() == BackendType.OPENAI || backend.azureForm() == AzureForm.V1
+				|| request.operation() == LlmOperation.RESPONSES;
 	}
 
 	/**
 	 * The body to send to {@code backend}: the client's bytes unchanged unless the backend needs another
-	 * {@code model} value (OpenAI form), or the request streams and the usage chunk must be asked for
+	 * {@code model} value (OpenAI form, Azure v1 form and Azure Responses: the deployment goes in the body), or the request streams and the usage chunk must be asked for
 	 * ({@code stream_options.include_usage}) so the stream can be charged exactly; only those fields differ.
 	 */
 	byte[] body(BackendDefinition backend, LlmRequest request) {
-		String model = backend.type() == BackendType.OPENAI ? backend.modelAtBackend(request.model()) : null;
+		String model = modelInBody(backend, request) ? backend.modelAtBackend(request.model()) : null;
 		boolean newModel = model != null && !model.equals(request.body().path("model").asString(null));
 		ObjectNode withUsage = backend.streamUsage() ? request.operation().format().askForStreamUsage(request.body())
 				: null;

@@ -10,7 +10,9 @@ public enum LlmOperation {
 
 	COMPLETIONS("completions", new CompletionsFormat()),
 
-	EMBEDDINGS("embeddings", new EmbeddingsFormat());
+	EMBEDDINGS("embeddings", new EmbeddingsFormat()),
+
+	RESPONSES("responses", new ResponsesFormat());
 
 	private final String path;
 
@@ -42,6 +44,9 @@ public enum LlmOperation {
 		}
 		if (path.endsWith("/" + EMBEDDINGS.path)) {
 			return EMBEDDINGS;
+		}
+		if (path.endsWith("/" + RESPONSES.path)) {
+			return RESPONSES;
 		}
 		return null;
 	}
