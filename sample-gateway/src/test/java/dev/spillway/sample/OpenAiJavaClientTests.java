@@ -25,6 +25,11 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.CompletionUsage;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
+import com.openai.models.models.Model;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseOutputText;
+import com.openai.models.responses.ResponseStreamEvent;
+import com.openai.models.responses.ResponseTextDeltaEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import okhttp3.Interceptor;
@@ -42,7 +47,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The official OpenAI Java SDK ({@code com.openai:openai-java} 4.101.0) against the sample gateway: chat, streams
- * with and without usage, embeddings, the Azure form, a tenant's 429 and the cache, as docs/clients.md describes them.
+ * with and without usage, embeddings, the Responses API, the Azure legacy and v1 forms, the model list, a tenant's 429
+ * and the cache, as docs/clients.md describes them.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
 		"spillway.tenants.metered.keys[0]=" + OpenAiJavaClientTests.METERED_KEY,
@@ -166,6 +172,71 @@ class OpenAiJavaClientTests {
 		});
 		// Without it the SDK sees 127.0.0.1 as a plain OpenAI-compatible host and posts to /chat/completions.
 		assertThatThrownBy(() -> auto.chat().completions().create(params)).isInstanceOf(NotFoundException.class);
+	}
+
+	@Test
+	void aResponsesRequestPlainAndStreamed() {
+		OpenAIClient client = client(PublicKeyGuard.DEMO_KEY);
+		ResponseCreateParams params = ResponseCreateParams.builder()
+			.model("gpt-4o")
+			.instructions("Answer in five words.")
+			.input("What does a spillway do?")
+			.maxOutputTokens(5)
+			.build();
+
+		com.openai.models.responses.Response answer = client.responses().create(params);
+		List<ResponseStreamEvent> events = new ArrayList<>();
+		try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(params)) {
+			stream.stream().forEach(events::add);
+		}
+
+		assertThat(answer.output().stream()
+			.flatMap(item -> item.message().stream())
+			.flatMap(message -> message.content().stream())
+			.flatMap(content -> content.outputText().stream())
+			.map(ResponseOutputText::text)
+			.collect(Collectors.joining())).isEqualTo(FIVE_WORDS);
+		assertThat(answer.usage().orElseThrow().outputTokens()).isEqualTo(5);
+		assertThat(events.stream()
+			.flatMap(event -> event.outputTextDelta().stream())
+			.map(ResponseTextDeltaEvent::delta)
+			.collect(Collectors.joining())).isEqualTo(FIVE_WORDS);
+		assertThat(events.get(events.size() - 1).completed()).hasValueSatisfying(
+				completed -> assertThat(completed.response().usage().orElseThrow().outputTokens()).isEqualTo(5));
+	}
+
+	@Test
+	void theAzureV1FormServesChatEmbeddingsAndResponses() {
+		OpenAIClient v1 = OpenAIOkHttpClient.builder()
+			.baseUrl("http://127.0.0.1:" + port + "/openai/v1")
+			.credential(AzureApiKeyCredential.create(PublicKeyGuard.DEMO_KEY))
+			.azureUrlPathMode(AzureUrlPathMode.UNIFIED)
+			.maxRetries(0)
+			.build();
+
+		ChatCompletion chat = v1.chat().completions().create(chat("What is a weir?", 5));
+		CreateEmbeddingResponse embeddings = v1.embeddings().create(EmbeddingCreateParams.builder()
+			.model("text-embedding-3-small")
+			.input("weir")
+			.build());
+		com.openai.models.responses.Response response = v1.responses().create(ResponseCreateParams.builder()
+			.model("gpt-4o")
+			.input("What is a weir?")
+			.maxOutputTokens(5)
+			.build());
+
+		assertThat(chat.choices().get(0).message().content()).hasValue(FIVE_WORDS);
+		assertThat(embeddings.data()).singleElement().satisfies(item -> assertThat(item.embedding()).hasSize(8));
+		assertThat(response.usage().orElseThrow().outputTokens()).isEqualTo(5);
+	}
+
+	@Test
+	void theModelListNamesThePoolsModels() {
+		List<String> models = client(PublicKeyGuard.DEMO_KEY).models().list().autoPager().stream()
+			.map(Model::id)
+			.toList();
+
+		assertThat(models).containsExactly("gpt-4o", "text-embedding-3-small");
 	}
 
 	@Test
