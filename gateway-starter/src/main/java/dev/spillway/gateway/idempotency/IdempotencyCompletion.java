@@ -52,7 +52,7 @@ class IdempotencyCompletion implements AnswerCompletion {
 		}
 		boolean stream = llm.request().stream() && status.is2xxSuccessful();
 		if (stream) {
-			if (!usage.complete() || !usage.kept()) {
+			if (!usage.complete() || !usage.kept() || !llm.request().operation().format().replaysStreams()) {
 				return null;
 			}
 			return new IdempotencyRecord(IdempotencyRecord.DONE, claim.fingerprint(), status.value(), true, null,

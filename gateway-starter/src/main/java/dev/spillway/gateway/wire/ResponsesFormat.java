@@ -200,6 +200,12 @@ final class ResponsesFormat implements WireFormat {
 		return answer.json() == null ? null : answer.json().getBytes(StandardCharsets.UTF_8);
 	}
 
+	// Rebuilding a typed stream from a kept answer comes with the cache for Responses.
+	@Override
+	public boolean replaysStreams() {
+		return false;
+	}
+
 	@Override
 	public List<byte[]> replayEvents(JsonMapper json, StoredAnswer answer, boolean includeUsage) {
 		return List.of();

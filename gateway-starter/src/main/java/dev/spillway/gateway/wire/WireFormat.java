@@ -85,6 +85,11 @@ public interface WireFormat {
 	/** A kept answer as this operation's JSON answer, with a fresh id and time; {@code null} when not replayable. */
 	byte[] replayJson(JsonMapper json, StoredAnswer answer);
 
+	/** Whether a kept streamed answer can be replayed as a stream ({@link #replayEvents}). */
+	default boolean replaysStreams() {
+		return true;
+	}
+
 	/** A kept answer as this operation's stream of events; empty when not replayable. */
 	List<byte[]> replayEvents(JsonMapper json, StoredAnswer answer, boolean includeUsage);
 

@@ -220,6 +220,30 @@ class ResponsesApiTests {
 		assertThat(backend.requests()).isEmpty();
 	}
 
+	@Test
+	void anIdempotencyKeyReplaysAJsonResponseAndLetsAStreamedOneGoUpstreamAgain() {
+		GatewayClient client = new GatewayClient(port);
+		Map<String, String> json = Map.of("Authorization", "Bearer sk-daily", "Idempotency-Key", "resp-json-1");
+		Map<String, String> streamed = Map.of("Authorization", "Bearer sk-daily", "Idempotency-Key", "resp-stream-1");
+		String plain = """
+				{"model":"gpt-4o","input":"Name a lake."}""";
+
+		Answer first = client.post("/v1/responses", json, plain);
+		Answer again = client.post("/v1/responses", json, plain);
+		split(client.stream("/v1/responses", streamed, STREAM).collectList().block(Duration.ofSeconds(20)));
+		await().atMost(Duration.ofSeconds(5)).until(() -> {
+			// The key of the finished stream is free again: the retry goes upstream and streams.
+			List<String> events = split(client.stream("/v1/responses", streamed, STREAM)
+				.collectList()
+				.block(Duration.ofSeconds(20)));
+			return events.get(events.size() - 1).startsWith("event: response.completed\n");
+		});
+
+		assertThat(again.headers().get("Idempotent-Replayed")).isEqualTo("true");
+		assertThat(again.body()).isEqualTo(first.body());
+		assertThat(backend.requestCount("a")).isEqualTo(3);
+	}
+
 	private static JsonNode data(String event) {
 		return json.readTree(event.substring(event.indexOf("data: ") + "data: ".length()));
 	}
