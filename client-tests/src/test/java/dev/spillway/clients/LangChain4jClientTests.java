@@ -24,6 +24,7 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
+import dev.langchain4j.model.openai.OpenAiResponsesChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.model.output.Response;
 import dev.langchain4j.model.output.TokenUsage;
@@ -36,8 +37,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * LangChain4j 1.19.0 ({@code langchain4j-open-ai}, on its JDK HTTP client) against the sample gateway: chat,
- * streams with usage, embeddings, a long stream under a short timeout, and a tenant's 429, as docs/clients.md
- * describes them.
+ * streams with usage, embeddings, the Responses API model, a long stream under a short timeout, and a tenant's 429,
+ * as docs/clients.md describes them.
  */
 class LangChain4jClientTests {
 
@@ -118,6 +119,22 @@ class LangChain4jClientTests {
 		// The simulated model's vectors have 8 dimensions (a real text-embedding-3-small has 1536).
 		assertThat(answer.content().vector()).hasSize(8);
 		assertThat(answer.tokenUsage().inputTokenCount()).isPositive();
+	}
+
+	@Test
+	void theResponsesApiModel() {
+		ChatResponse answer = OpenAiResponsesChatModel.builder()
+			.baseUrl(gateway.url("/v1"))
+			.apiKey(SampleGateway.DEMO_KEY)
+			.modelName("gpt-4o")
+			.maxOutputTokens(5)
+			.build()
+			.chat(question("Name one use of a spillway."));
+
+		assertThat(answer.aiMessage().text()).isEqualTo(MockAnswer.words(5));
+		TokenUsage usage = answer.tokenUsage();
+		assertThat(usage.outputTokenCount()).isEqualTo(5);
+		assertThat(usage.inputTokenCount()).isPositive();
 	}
 
 	@Test
