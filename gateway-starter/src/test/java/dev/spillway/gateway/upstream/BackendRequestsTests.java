@@ -10,6 +10,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 import dev.spillway.gateway.core.BackendDefinition;
 import dev.spillway.gateway.core.BackendProperties.AuthHeader;
+import dev.spillway.gateway.core.BackendProperties.AzureForm;
 import dev.spillway.gateway.core.BackendProperties.BackendType;
 import dev.spillway.gateway.request.LlmRequest;
 import dev.spillway.gateway.wire.LlmOperation;
@@ -150,6 +151,37 @@ class BackendRequestsTests {
 		assertThat(requests.body(openAi("https://o.example", null, false), stream)).isSameAs(stream.bodyBytes());
 		assertThat(requests.body(openAi("https://o.example", null, true), plain)).isSameAs(plain.bodyBytes());
 		assertThat(requests.body(openAi("https://o.example", null, true), asked)).isSameAs(asked.bodyBytes());
+	}
+
+	@Test
+	void theAzureV1FormPutsTheOperationUnderOpenaiV1AndTheDeploymentInTheBody() {
+		LlmRequest chat = request(LlmOperation.CHAT_COMPLETIONS, "gpt-4o", "2024-06-01", PLAIN);
+		BackendDefinition v1 = azureV1("https://acme.openai.azure.com/", "gpt4o-prod");
+
+		assertThat(requests.url(v1, chat)).isEqualTo(URI.create("https://acme.openai.azure.com/openai/v1/chat/completions"));
+		assertThat(sent(requests.body(v1, chat)).path("model").asString()).isEqualTo("gpt4o-prod");
+	}
+
+	@Test
+	void responsesGoToTheResourceInTheLegacyAzureFormWithTheirOwnApiVersion() {
+		LlmRequest responses = request(LlmOperation.RESPONSES, "gpt-4o", "2024-10-21",
+				"{\"model\":\"gpt-4o\",\"input\":\"hi\"}");
+		BackendDefinition legacy = azure("https://acme.openai.azure.com", "gpt4o-prod", "2024-10-21");
+
+		assertThat(requests.url(legacy, responses))
+			.isEqualTo(URI.create("https://acme.openai.azure.com/openai/responses?api-version=2025-04-01-preview"));
+		assertThat(sent(requests.body(legacy, responses)).path("model").asString()).isEqualTo("gpt4o-prod");
+		assertThat(requests.url(openAi("https://api.openai.com/v1", null, true), responses))
+			.isEqualTo(URI.create("https://api.openai.com/v1/responses"));
+		// Usage always comes in a Responses stream's terminal event: nothing is added to the body.
+		LlmRequest streamed = request(LlmOperation.RESPONSES, "gpt-4o", null,
+				"{\"model\":\"gpt-4o\",\"stream\":true,\"input\":\"hi\"}");
+		assertThat(requests.body(openAi("https://o.example", null, true), streamed)).isSameAs(streamed.bodyBytes());
+	}
+
+	private static BackendDefinition azureV1(String url, String deployment) {
+		return new BackendDefinition("gpt", "azure", URI.create(url), BackendType.AZURE, deployment, null, null, "k-1",
+				AuthHeader.API_KEY, true, 1, 1, -1, AzureForm.V1, "unused");
 	}
 
 	private static JsonNode sent(byte[] body) {
