@@ -60,6 +60,26 @@ public final class GatewayClient {
 			.block(Duration.ofSeconds(30));
 	}
 
+	/** DELETEs a path with headers and reads the whole answer. */
+	public Answer delete(String path, Map<String, String> headers) {
+		return http.headers(h -> headers.forEach(h::set))
+			.delete()
+			.uri(path)
+			.responseSingle((res, content) -> content.asString(StandardCharsets.UTF_8)
+				.defaultIfEmpty("")
+				.map(text -> new Answer(res.status().code(), res.responseHeaders(), text)))
+			.block(Duration.ofSeconds(30));
+	}
+
+	/** GETs a path and returns each network read of the answer with the time it arrived. */
+	public Flux<Chunk> streamGet(String path, Map<String, String> headers) {
+		return http.headers(h -> headers.forEach(h::set))
+			.get()
+			.uri(path)
+			.response((res, content) -> content.asString(StandardCharsets.UTF_8)
+				.map(text -> new Chunk(res.status().code(), res.responseHeaders(), text, System.nanoTime())));
+	}
+
 	/** POSTs a JSON body and returns each network read of the answer with the time it arrived. */
 	public Flux<Chunk> stream(String path, Map<String, String> headers, String body) {
 		return http.headers(h -> {

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +76,17 @@ public final class MockOpenAiServer implements AutoCloseable {
 
 	private final AtomicLong sequence = new AtomicLong();
 
+	/** Responses this resource stored, by id (the oldest forgotten beyond {@link #MAX_STORED}). */
+	private final Map<String, StoredResponse> responses = java.util.Collections
+		.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
+			@Override
+			protected boolean removeEldestEntry(Map.Entry<String, StoredResponse> eldest) {
+				return size() > MAX_STORED;
+			}
+		});
+
+	private static final int MAX_STORED = 10_000;
+
 	/** Event loops of its own: Reactor Netty's global ones are disposed whenever a Spring context in the JVM closes. */
 	private final LoopResources loops = LoopResources.create("mock-openai", 2, true);
 
@@ -98,8 +110,19 @@ public final class MockOpenAiServer implements AutoCloseable {
 				.post("/openai/v1/chat/completions", (req, res) -> handle(req, res, null, Operation.CHAT))
 				.post("/openai/v1/embeddings", (req, res) -> handle(req, res, null, Operation.EMBEDDINGS))
 				.post("/openai/v1/responses", (req, res) -> handle(req, res, null, Operation.RESPONSES))
-				.post("/openai/responses", (req, res) -> req.requestHeaders().contains("api-key")
-						&& req.uri().contains("api-version=") ? handle(req, res, null, Operation.RESPONSES)
+				.get("/v1/responses/{id}", (req, res) -> stored(req, res, Stored.GET))
+				.get("/openai/v1/responses/{id}", (req, res) -> stored(req, res, Stored.GET))
+				.get("/openai/responses/{id}", (req, res) -> stored(req, res, Stored.GET))
+				.delete("/v1/responses/{id}", (req, res) -> stored(req, res, Stored.DELETE))
+				.delete("/openai/v1/responses/{id}", (req, res) -> stored(req, res, Stored.DELETE))
+				.delete("/openai/responses/{id}", (req, res) -> stored(req, res, Stored.DELETE))
+				.post("/v1/responses/{id}/cancel", (req, res) -> stored(req, res, Stored.CANCEL))
+				.post("/openai/v1/responses/{id}/cancel", (req, res) -> stored(req, res, Stored.CANCEL))
+				.post("/openai/responses/{id}/cancel", (req, res) -> stored(req, res, Stored.CANCEL))
+				.get("/v1/responses/{id}/input_items", (req, res) -> stored(req, res, Stored.INPUT_ITEMS))
+				.get("/openai/v1/responses/{id}/input_items", (req, res) -> stored(req, res, Stored.INPUT_ITEMS))
+				.get("/openai/responses/{id}/input_items", (req, res) -> stored(req, res, Stored.INPUT_ITEMS))
+				.post("/openai/responses", (req, res) -> req.uri().contains("api-version=") ? handle(req, res, null, Operation.RESPONSES)
 								: error(res, HttpResponseStatus.BAD_REQUEST, "invalid_request_error",
 										"Missing api-version query parameter.")))
 			.bindNow();
@@ -291,14 +314,28 @@ public final class MockOpenAiServer implements AutoCloseable {
 			pieces.add((i == 0 ? "" : " ") + WORDS[i % WORDS.length]);
 		}
 		if (operation == Operation.RESPONSES) {
-			String responseId = "resp_mock" + sequence.incrementAndGet();
-			String status = faults.incomplete ? "incomplete" : "completed";
-			if (!request.path("stream").asBoolean(false)) {
-				return sendJson(res, HttpResponseStatus.OK, responseBody(responseId, deployment.config.name(), status,
-						String.join("", pieces), promptTokens, completionTokens));
+			String previous = request.path("previous_response_id").asString(null);
+			if (previous != null && !responses.containsKey(previous)) {
+				return error(res, HttpResponseStatus.NOT_FOUND, "invalid_request_error",
+						"Previous response with id '" + previous + "' not found.");
 			}
-			return send(res, deployment, faults, responseEvents(responseId, deployment.config.name(), status, pieces,
-					promptTokens));
+			String responseId = "resp_mock" + port() + "x" + sequence.incrementAndGet();
+			String status = faults.incomplete ? "incomplete" : "completed";
+			ObjectNode done = responseBody(responseId, deployment.config.name(), status, String.join("", pieces),
+					promptTokens, completionTokens);
+			List<String> events = responseEvents(responseId, deployment.config.name(), status, pieces, promptTokens);
+			boolean background = request.path("background").asBoolean(false);
+			StoredResponse stored = new StoredResponse(done, events, request.path("input"), background ? 0 : 2);
+			if (request.path("store").asBoolean(true)) {
+				responses.put(responseId, stored);
+			}
+			if (background) {
+				return sendJson(res, HttpResponseStatus.OK, stored.current());
+			}
+			if (!request.path("stream").asBoolean(false)) {
+				return sendJson(res, HttpResponseStatus.OK, done);
+			}
+			return send(res, deployment, faults, events);
 		}
 		String id = "chatcmpl-mock-" + sequence.incrementAndGet();
 		if (!request.path("stream").asBoolean(false)) {
@@ -446,6 +483,122 @@ public final class MockOpenAiServer implements AutoCloseable {
 			.put("prompt_tokens", promptTokens)
 			.put("completion_tokens", completionTokens)
 			.put("total_tokens", promptTokens + completionTokens);
+	}
+
+	/** What is done with a stored response. */
+	private enum Stored {
+
+		GET, DELETE, CANCEL, INPUT_ITEMS
+
+	}
+
+	/**
+	 * A response this resource stored. A background one goes queued, in progress, then its final state, one step
+	 * per retrieval; cancelling it before that ends it as cancelled.
+	 */
+	private static final class StoredResponse {
+
+		final ObjectNode done;
+
+		final List<String> events;
+
+		final JsonNode input;
+
+		/** 0 queued, 1 in progress, 2 done, 3 cancelled. */
+		int stage;
+
+		StoredResponse(ObjectNode done, List<String> events, JsonNode input, int stage) {
+			this.done = done;
+			this.events = events;
+			this.input = input;
+			this.stage = stage;
+		}
+
+		synchronized ObjectNode current() {
+			if (stage == 2) {
+				return done;
+			}
+			ObjectNode now = done.deepCopy();
+			now.put("status", switch (stage) {
+				case 0 -> "queued";
+				case 1 -> "in_progress";
+				default -> "cancelled";
+			});
+			now.put("background", true);
+			if (stage < 2) {
+				now.putArray("output");
+				now.putNull("usage");
+			}
+			return now;
+		}
+
+		synchronized void advance() {
+			if (stage < 2) {
+				stage++;
+			}
+		}
+
+	}
+
+	private Publisher<Void> stored(HttpServerRequest req, HttpServerResponse res, Stored what) {
+		return req.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("").flatMap(body -> {
+			String id = req.param("id");
+			StoredResponse stored = responses.get(id);
+			recorded.add(new RecordedRequest(stored == null ? "" : stored.done.path("model").asString(""),
+					req.method().name(), req.uri(), headers(req), body));
+			if (stored == null) {
+				return error(res, HttpResponseStatus.NOT_FOUND, "invalid_request_error",
+						"Response with id '" + id + "' not found.");
+			}
+			QueryStringDecoder query = new QueryStringDecoder(req.uri());
+			switch (what) {
+				case DELETE -> {
+					responses.remove(id);
+					return sendJson(res, HttpResponseStatus.OK, json.createObjectNode().put("id", id)
+						.put("object", "response.deleted").put("deleted", true));
+				}
+				case CANCEL -> {
+					synchronized (stored) {
+						if (stored.stage >= 2) {
+							return error(res, HttpResponseStatus.BAD_REQUEST, "invalid_request_error",
+									"Only background responses that have not finished can be cancelled.");
+						}
+						stored.stage = 3;
+					}
+					return sendJson(res, HttpResponseStatus.OK, stored.current());
+				}
+				case INPUT_ITEMS -> {
+					ObjectNode list = json.createObjectNode().put("object", "list");
+					ArrayNode data = list.putArray("data");
+					if (stored.input.isString()) {
+						ObjectNode item = data.addObject().put("type", "message").put("role", "user");
+						item.putArray("content").addObject().put("type", "input_text").put("text", stored.input.asString());
+					}
+					else if (stored.input.isArray()) {
+						stored.input.forEach(data::add);
+					}
+					return sendJson(res, HttpResponseStatus.OK, list.put("has_more", false));
+				}
+				default -> {
+					List<String> stream = query.parameters().getOrDefault("stream", List.of());
+					if (stream.contains("true")) {
+						long after = Long.parseLong(query.parameters().getOrDefault("starting_after", List.of("-1")).get(0));
+						List<String> rest = stored.events.stream()
+							.filter(event -> sequenceOf(event) > after)
+							.toList();
+						return send(res, state(stored.done.path("model").asString()), Faults.parse(null), rest);
+					}
+					ObjectNode now = stored.current();
+					stored.advance();
+					return sendJson(res, HttpResponseStatus.OK, now);
+				}
+			}
+		}).then();
+	}
+
+	private static long sequenceOf(String event) {
+		JsonNode data = json.readTree(event.substring(event.indexOf("data: ") + "data: ".length()).trim());
+		return data.path("sequence_number").asLong(-1);
 	}
 
 	/** A Responses API answer: one assistant message, {@code status} completed or incomplete (out of tokens). */

@@ -24,17 +24,18 @@ import dev.spillway.gateway.core.BackendProperties.BackendType;
  * @param maxRequestTokens the largest request it can ever take, or -1 when not configured
  * @param azureForm the Azure path form it speaks (Azure backends only)
  * @param responsesApiVersion the Azure {@code api-version} for the Responses API in the legacy form
+ * @param background whether it serves the Responses API's background mode
  */
 public record BackendDefinition(String pool, String id, URI url, BackendType type, String deployment, String model,
 		String apiVersion, String apiKey, AuthHeader authHeader, boolean streamUsage, int priority, int weight,
-		long maxRequestTokens, AzureForm azureForm, String responsesApiVersion) {
+		long maxRequestTokens, AzureForm azureForm, String responsesApiVersion, boolean background) {
 
 	/** A backend in the legacy Azure form, with the default Responses {@code api-version}. */
 	public BackendDefinition(String pool, String id, URI url, BackendType type, String deployment, String model,
 			String apiVersion, String apiKey, AuthHeader authHeader, boolean streamUsage, int priority, int weight,
 			long maxRequestTokens) {
 		this(pool, id, url, type, deployment, model, apiVersion, apiKey, authHeader, streamUsage, priority, weight,
-				maxRequestTokens, AzureForm.LEGACY, BackendProperties.DEFAULT_RESPONSES_API_VERSION);
+				maxRequestTokens, AzureForm.LEGACY, BackendProperties.DEFAULT_RESPONSES_API_VERSION, false);
 	}
 
 	/** The Azure {@code api-version} used when neither the backend nor the client names one. */
@@ -47,7 +48,7 @@ public record BackendDefinition(String pool, String id, URI url, BackendType typ
 				backend.getModel(), backend.getApiVersion(), backend.getApiKey(), auth, backend.isStreamUsage(),
 				backend.getPriority(), backend.getWeight(),
 				backend.getMaxRequestTokens() == null ? -1 : backend.getMaxRequestTokens(), backend.getAzureForm(),
-				backend.getResponsesApiVersion());
+				backend.getResponsesApiVersion(), backend.isBackground());
 	}
 
 	/**

@@ -50,6 +50,12 @@ public class BackendProperties {
 	 */
 	private String responsesApiVersion = DEFAULT_RESPONSES_API_VERSION;
 
+	/**
+	 * Whether the backend serves the Responses API's background mode ({@code background: true}); requests asking
+	 * for it go only to backends that do, and get 400 from a pool with none.
+	 */
+	private boolean background;
+
 	/** The backend's key. Never returned to clients or logged. */
 	private String apiKey;
 
@@ -77,6 +83,14 @@ public class BackendProperties {
 
 	public void setResponsesApiVersion(String responsesApiVersion) {
 		this.responsesApiVersion = responsesApiVersion;
+	}
+
+	public boolean isBackground() {
+		return background;
+	}
+
+	public void setBackground(boolean background) {
+		this.background = background;
 	}
 
 	public boolean isStreamUsage() {

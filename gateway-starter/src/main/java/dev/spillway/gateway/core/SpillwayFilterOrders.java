@@ -31,6 +31,9 @@ public final class SpillwayFilterOrders {
 	/** Applies model routing rules: may change the pool and model. */
 	public static final int MODEL_ROUTING = -275;
 
+	/** Sends a request that refers to a stored response to the backend that stored it (404 / 503 here). */
+	public static final int RESPONSE_AFFINITY = -260;
+
 	/** Admits the request against its tenant's token and request limits (429 here). */
 	public static final int LIMIT = -250;
 

@@ -20,10 +20,20 @@ import dev.spillway.gateway.wire.LlmOperation;
  * @param promptTokens the input's tokens, counted with {@code encoding}
  * @param completionReservation the completion tokens the request may use ({@code max_tokens} × {@code n}, or the
  * configured default)
+ * @param target for an operation on a stored object (a response by id), its path under the API base with the
+ * client's query, e.g. {@code responses/resp_1/input_items?limit=5}; else {@code null}
  */
 public record LlmRequest(LlmOperation operation, boolean azureForm, String model, String apiVersion, boolean stream,
 		boolean clientWantsUsage, ObjectNode body, byte[] bodyBytes, Encoding encoding, long promptTokens,
-		long completionReservation) {
+		long completionReservation, String target) {
+
+	/** A request that creates (no {@link #target}). */
+	public LlmRequest(LlmOperation operation, boolean azureForm, String model, String apiVersion, boolean stream,
+			boolean clientWantsUsage, ObjectNode body, byte[] bodyBytes, Encoding encoding, long promptTokens,
+			long completionReservation) {
+		this(operation, azureForm, model, apiVersion, stream, clientWantsUsage, body, bodyBytes, encoding, promptTokens,
+				completionReservation, null);
+	}
 
 	/** The same request for another model: the body's {@code model} changes too, when it has one. */
 	public LlmRequest withModel(String newModel) {
@@ -35,7 +45,7 @@ public record LlmRequest(LlmOperation operation, boolean azureForm, String model
 			newBytes = newBody.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
 		}
 		return new LlmRequest(operation, azureForm, newModel, apiVersion, stream, clientWantsUsage, newBody, newBytes,
-				encoding, promptTokens, completionReservation);
+				encoding, promptTokens, completionReservation, target);
 	}
 
 	/** Tokens the request may use in all: its prompt and its completion reservation. */

@@ -71,7 +71,7 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 		if (operation == null) {
 			return ErrorResponses.write(exchange, OpenAiError.unknownUrl(request.getMethod().name(), path));
 		}
-		if (!HttpMethod.POST.equals(request.getMethod())) {
+		if (!allowed(operation, request.getMethod(), path)) {
 			return ErrorResponses.write(exchange, OpenAiError.methodNotAllowed(request.getMethod().name()));
 		}
 		OpenAiError headerError = checkHeaders(request.getHeaders());
@@ -107,6 +107,36 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 			});
 	}
 
+	/**
+	 * {@code POST} creates; a stored response is read with {@code GET}, deleted with {@code DELETE} and cancelled with
+	 * {@code POST .../cancel}.
+	 */
+	private static boolean allowed(LlmOperation operation, HttpMethod method, String path) {
+		if (operation != LlmOperation.STORED_RESPONSE) {
+			return HttpMethod.POST.equals(method);
+		}
+		String stored = LlmOperation.storedResponsePath(path);
+		if (stored.endsWith("/cancel")) {
+			return HttpMethod.POST.equals(method);
+		}
+		if (stored.endsWith("/input_items")) {
+			return HttpMethod.GET.equals(method);
+		}
+		return HttpMethod.GET.equals(method) || HttpMethod.DELETE.equals(method);
+	}
+
+	/** An operation on a stored response: no model, no tokens; a {@code GET} streams when its query says so. */
+	private Parsed storedResponse(ServerHttpRequest request, byte[] bytes, String pool) {
+		String query = request.getURI().getRawQuery();
+		String target = LlmOperation.storedResponsePath(request.getPath().value())
+				+ (query == null || query.isEmpty() ? "" : "?" + query);
+		boolean stream = "true".equals(request.getQueryParams().getFirst("stream"));
+		ObjectNode body = json.createObjectNode();
+		Encoding encoding = tokens.encoding(pools.pool(pool).encoding(), null);
+		return new Parsed(new LlmRequest(LlmOperation.STORED_RESPONSE, false, null, null, stream, false, body, bytes,
+				encoding, 0, 0, target), null);
+	}
+
 	private OpenAiError checkHeaders(HttpHeaders headers) {
 		MediaType contentType;
 		try {
@@ -125,6 +155,9 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
 	}
 
 	private Parsed parse(ServerHttpRequest request, LlmOperation operation, byte[] bytes, String pool) {
+		if (operation == LlmOperation.STORED_RESPONSE) {
+			return storedResponse(request, bytes, pool);
+		}
 		JsonNode root;
 		try {
 			root = json.readTree(bytes);

@@ -7,6 +7,7 @@ import java.util.Set;
 import dev.spillway.gateway.core.PoolDefinition;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.routing.BackendPlanner.Plan;
+import dev.spillway.gateway.routing.api.BackendPin;
 
 /**
  * The attempts of one request: what it may still do (attempts, deadline, spill budget), which backends it must not
@@ -34,6 +35,12 @@ final class Attempts {
 
 	private BackendSelector selector;
 
+	/** The backend the request must reach, or {@code null}. */
+	private final String pinned;
+
+	/** Whether the request asks for background mode, which only some backends serve. */
+	private final boolean background;
+
 	private long waitUntilMillis;
 
 	Attempts(LlmExchange llm, PoolRegistry pools, Clock clock, String maxWaitHeader) {
@@ -44,6 +51,8 @@ final class Attempts {
 		this.maxAttempts = pool.maxAttempts();
 		this.deadlineMillis = llm.startMillis() + pool.deadline().toMillis();
 		this.headerBudget = budgetOf(maxWaitHeader);
+		this.pinned = llm.get(BackendPin.BACKEND);
+		this.background = llm.request().body().path("background").asBoolean(false);
 		use(llm.pool(), llm.startMillis());
 	}
 
@@ -68,11 +77,16 @@ final class Attempts {
 			budget = Math.min(budget, headerBudget);
 		}
 		this.waitUntilMillis = Math.min(fromMillis + budget, deadlineMillis);
+		for (BackendInstance backend : selector.backends()) {
+			if (pinned != null && !pinned.equals(backend.backend().id()) || background && !backend.backend().background()) {
+				excluded.add(backend);
+			}
+		}
 	}
 
 	/** Moves the request to a fallback pool, once per fallback; returns whether it did. */
 	boolean fallBackTo(PoolDefinition.Target fallback) {
-		if (fallback == null || !fallbacksUsed.add(fallback.pool() + "/" + fallback.model())) {
+		if (fallback == null || pinned != null || !fallbacksUsed.add(fallback.pool() + "/" + fallback.model())) {
 			return false;
 		}
 		// A fallback without a model keeps the client's name: only where the target pool serves it.

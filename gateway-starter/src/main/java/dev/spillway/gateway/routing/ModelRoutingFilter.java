@@ -12,6 +12,7 @@ import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
 import dev.spillway.gateway.routing.RoutingProperties.Conditions;
 import dev.spillway.gateway.routing.RoutingProperties.RoutingRule;
+import dev.spillway.gateway.wire.LlmOperation;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -40,7 +41,9 @@ class ModelRoutingFilter implements GlobalFilter, Ordered {
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		LlmExchange llm = LlmExchange.of(exchange);
-		if (llm == null || llm.request() == null || rules.isEmpty()) {
+		// A stored response's pool is where it was stored (see the responses capability), not a rule's choice.
+		if (llm == null || llm.request() == null || rules.isEmpty()
+				|| llm.request().operation() == LlmOperation.STORED_RESPONSE) {
 			return chain.filter(exchange);
 		}
 		String task = exchange.getRequest().getHeaders().getFirst(TASK_HEADER);

@@ -37,6 +37,19 @@ class RequestSettlement {
 		this.completions = List.copyOf(completions);
 	}
 
+	/** Hands the id of an answer the backend stores to every completion. */
+	void answerIdentified(LlmExchange llm, String answerId) {
+		for (AnswerCompletion completion : completions) {
+			try {
+				completion.answerIdentified(llm, answerId);
+			}
+			catch (RuntimeException ex) {
+				log.warn("Answer id work {} failed for request {}", completion.getClass().getSimpleName(),
+						llm.requestId(), ex);
+			}
+		}
+	}
+
 	/** The first phase: hands the usage the answer reported to every completion. */
 	void usageKnown(KnownUsage usage) {
 		for (AnswerCompletion completion : completions) {
@@ -89,6 +102,10 @@ class RequestSettlement {
 		boolean answered = status == null || status.is2xxSuccessful();
 		if (request == null || !answered) {
 			return new long[] { 0, 0 };
+		}
+		if (request.body().path("background").asBoolean(false)) {
+			// A background response is written later, on the provider: its output is charged as reserved.
+			return new long[] { request.promptTokens(), request.completionReservation() };
 		}
 		return new long[] { request.promptTokens(), answer == null ? 0 : answer.streamedTokens() };
 	}

@@ -51,6 +51,7 @@ class StreamingResponseFilter implements GlobalFilter, Ordered {
 				() -> llm.request() == null ? null : llm.request().operation().format(),
 				(prompt, completion, cached, reasoning) -> settlement
 					.usageKnown(new KnownUsage(llm, prompt, completion, cached, reasoning)));
+		usage.onIdentified(id -> settlement.answerIdentified(llm, id));
 		llm.answer(usage);
 		RelayingResponse response = new RelayingResponse(exchange.getResponse(), llm, usage, idleTimeout,
 				maxEventBytes);

@@ -86,6 +86,11 @@ final class UsageCollector implements Answer, AnswerSink {
 
 	private final UsageListener onUsage;
 
+	private volatile java.util.function.Consumer<String> onIdentified = id -> {
+	};
+
+	private volatile String answerId;
+
 	/** The reader of the answer, made once the request's operation is known. */
 	private volatile AnswerReader reader;
 
@@ -317,6 +322,19 @@ final class UsageCollector implements Answer, AnswerSink {
 
 		void accept(long promptTokens, long completionTokens, long cachedTokens, long reasoningTokens);
 
+	}
+
+	/** Told the backend's id of the answer, when it stores the answer, the first time it is read. */
+	void onIdentified(java.util.function.Consumer<String> listener) {
+		this.onIdentified = listener;
+	}
+
+	@Override
+	public void answerId(String id) {
+		if (answerId == null) {
+			answerId = id;
+			onIdentified.accept(id);
+		}
 	}
 
 	@Override

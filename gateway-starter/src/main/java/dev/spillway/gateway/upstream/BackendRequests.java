@@ -10,7 +10,6 @@ import dev.spillway.gateway.core.BackendDefinition;
 import dev.spillway.gateway.core.BackendProperties.AzureForm;
 import dev.spillway.gateway.core.BackendProperties.BackendType;
 import dev.spillway.gateway.request.LlmRequest;
-import dev.spillway.gateway.wire.LlmOperation;
 
 import org.springframework.web.util.UriUtils;
 
@@ -26,16 +25,16 @@ final class BackendRequests {
 	/** The URL to call at {@code backend}, in the backend's own form. */
 	URI url(BackendDefinition backend, LlmRequest request) {
 		String base = stripTrailingSlash(backend.url().toString());
-		String operation = request.operation().path();
+		String operation = request.target() != null ? request.target() : request.operation().path();
 		if (backend.type() != BackendType.AZURE) {
 			return URI.create(base + "/" + operation);
 		}
 		if (backend.azureForm() == AzureForm.V1) {
 			return URI.create(base + "/openai/v1/" + operation);
 		}
-		if (request.operation() == LlmOperation.RESPONSES) {
+		if (request.operation().isResponses()) {
 			// Legacy Azure serves Responses per resource, the deployment named in the body.
-			return URI.create(base + "/openai/responses?api-version="
+			return URI.create(base + "/openai/" + operation + (operation.indexOf('?') >= 0 ? "&" : "?") + "api-version="
 					+ UriUtils.encodeQueryParam(backend.responsesApiVersion(), StandardCharsets.UTF_8));
 		}
 		String deployment = backend.modelAtBackend(request.model());
@@ -48,7 +47,7 @@ final class BackendRequests {
 	/** Whether the backend reads the model (or Azure deployment) from the body rather than from the path. */
 	private static boolean modelInBody(BackendDefinition backend, LlmRequest request) {
 		return backend.type() == BackendType.OPENAI || backend.azureForm() == AzureForm.V1
-				|| request.operation() == LlmOperation.RESPONSES;
+				|| request.operation().isResponses();
 	}
 
 	/**
@@ -57,6 +56,10 @@ final class BackendRequests {
 	 * ({@code stream_options.include_usage}) so the stream can be charged exactly; only those fields differ.
 	 */
 	byte[] body(BackendDefinition backend, LlmRequest request) {
+		if (request.target() != null) {
+			// An operation on a stored response: the client's (usually empty) body as it came.
+			return request.bodyBytes();
+		}
 		String model = modelInBody(backend, request) ? backend.modelAtBackend(request.model()) : null;
 		boolean newModel = model != null && !model.equals(request.body().path("model").asString(null));
 		ObjectNode withUsage = backend.streamUsage() ? request.operation().format().askForStreamUsage(request.body())

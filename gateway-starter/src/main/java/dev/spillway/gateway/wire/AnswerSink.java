@@ -31,6 +31,10 @@ public interface AnswerSink {
 	/** The answer reached its terminal point: a JSON body read whole, or a stream's terminal event. */
 	void reachedEnd();
 
+	/** The id the backend gave the answer, for answers the backend stores (a Responses API response). */
+	default void answerId(String id) {
+	}
+
 	/** The backend reported an error inside an answer that had started well (an error event after HTTP 200). */
 	void inBandError(String code);
 

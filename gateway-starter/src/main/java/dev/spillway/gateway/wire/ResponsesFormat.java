@@ -20,7 +20,7 @@ import dev.spillway.gateway.error.OpenAiError;
  * instruction, message and part, images at 85 / 765 tokens by detail, other items and tool definitions as their
  * JSON text.
  */
-final class ResponsesFormat implements WireFormat {
+class ResponsesFormat implements WireFormat {
 
 	private static final List<String> POSITIVE_INTEGER_FIELDS = List.of("max_output_tokens");
 
@@ -154,7 +154,7 @@ final class ResponsesFormat implements WireFormat {
 
 	@Override
 	public AnswerReader reader(JsonMapper json, AnswerSink sink) {
-		return new ResponsesReader(json, sink);
+		return new ResponsesReader(json, sink, true);
 	}
 
 	@Override

@@ -26,9 +26,15 @@ final class ResponsesReader implements AnswerReader {
 
 	private String model;
 
-	ResponsesReader(JsonMapper json, AnswerSink sink) {
+	/** Whether the answer is a new response (its usage charged, its id reported), not a stored one read again. */
+	private final boolean creates;
+
+	private boolean identified;
+
+	ResponsesReader(JsonMapper json, AnswerSink sink, boolean creates) {
 		this.json = json;
 		this.sink = sink;
+		this.creates = creates;
 	}
 
 	long lastSequence() {
@@ -87,13 +93,15 @@ final class ResponsesReader implements AnswerReader {
 			int typeAt = Events.typeStart(event);
 			type = typeAt < 0 ? "" : Events.lineAt(event, typeAt);
 		}
-		if (delta != null && type.endsWith(".delta") && !type.contains("reasoning") && !type.contains("audio")) {
+		if (creates && delta != null && type.endsWith(".delta") && !type.contains("reasoning") && !type.contains("audio")) {
 			sink.text(delta);
 		}
 		switch (type) {
 			case "response.completed", "response.incomplete" -> end();
 			case "response.failed" -> {
-				sink.inBandError(status != null && status.errorCode != null ? status.errorCode : "response_failed");
+				if (creates) {
+					sink.inBandError(status != null && status.errorCode != null ? status.errorCode : "response_failed");
+				}
 				end();
 			}
 			case "error" -> {
@@ -117,9 +125,9 @@ final class ResponsesReader implements AnswerReader {
 			if (parser.nextToken() != JsonToken.START_OBJECT) {
 				return;
 			}
-			Status status = response(parser, true);
-			if (parser.nextToken() == null && status.object) {
-				if ("failed".equals(status.status)) {
+			Status status = response(parser, creates);
+			if (parser.nextToken() == null) {
+				if (creates && status.object && "failed".equals(status.status)) {
 					sink.inBandError(status.errorCode != null ? status.errorCode : "response_failed");
 				}
 				sink.reachedEnd();
@@ -157,6 +165,10 @@ final class ResponsesReader implements AnswerReader {
 				case "id" -> {
 					if (value == JsonToken.VALUE_STRING) {
 						responseId = parser.getString();
+						if (creates && !identified) {
+							identified = true;
+							sink.answerId(responseId);
+						}
 					}
 				}
 				case "object" -> status.object = value == JsonToken.VALUE_STRING && "response".equals(parser.getString());
@@ -168,8 +180,11 @@ final class ResponsesReader implements AnswerReader {
 				}
 				case "status" -> status.status = value == JsonToken.VALUE_STRING ? parser.getString() : null;
 				case "usage" -> {
-					if (value == JsonToken.START_OBJECT) {
+					if (value == JsonToken.START_OBJECT && creates) {
 						usage(parser);
+					}
+					else {
+						parser.skipChildren();
 					}
 				}
 				case "output" -> {

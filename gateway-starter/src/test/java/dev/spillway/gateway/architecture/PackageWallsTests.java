@@ -37,7 +37,7 @@ class PackageWallsTests {
 	static final List<String> CORE = List.of("core", "error", "wire", "request", "autoconfigure");
 
 	static final List<String> CAPABILITIES = List.of("tenant", "limit", "cache", "idempotency", "jobs", "routing",
-			"upstream", "streaming", "observability", "pricing");
+			"upstream", "streaming", "observability", "pricing", "responses");
 
 	/** Public types of capabilities that users may name or replace, besides auto-configurations and properties. */
 	static final Set<String> EXTENSION_POINTS = Set.of(ROOT + "cache.EmbeddingModel");

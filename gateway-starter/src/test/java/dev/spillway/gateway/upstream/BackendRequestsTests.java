@@ -181,7 +181,7 @@ class BackendRequestsTests {
 
 	private static BackendDefinition azureV1(String url, String deployment) {
 		return new BackendDefinition("gpt", "azure", URI.create(url), BackendType.AZURE, deployment, null, null, "k-1",
-				AuthHeader.API_KEY, true, 1, 1, -1, AzureForm.V1, "unused");
+				AuthHeader.API_KEY, true, 1, 1, -1, AzureForm.V1, "unused", false);
 	}
 
 	private static JsonNode sent(byte[] body) {
