@@ -206,6 +206,28 @@ class OpenAiJavaClientTests {
 	}
 
 	@Test
+	void aStoredResponseIsRetrievedAndContinuedThroughTheBackendThatMadeIt() {
+		OpenAIClient client = client(PublicKeyGuard.DEMO_KEY);
+		com.openai.models.responses.Response first = client.responses().create(ResponseCreateParams.builder()
+			.model("gpt-4o")
+			.input("What is a spillway?")
+			.maxOutputTokens(5)
+			.build());
+
+		com.openai.models.responses.Response again = client.responses().retrieve(first.id());
+		com.openai.models.responses.Response followUp = client.responses().create(ResponseCreateParams.builder()
+			.model("gpt-4o")
+			.previousResponseId(first.id())
+			.input("And a weir?")
+			.maxOutputTokens(5)
+			.build());
+
+		assertThat(again.id()).isEqualTo(first.id());
+		assertThat(followUp.id()).isNotEqualTo(first.id());
+		assertThat(followUp.usage().orElseThrow().outputTokens()).isEqualTo(5);
+	}
+
+	@Test
 	void theAzureV1FormServesChatEmbeddingsAndResponses() {
 		OpenAIClient v1 = OpenAIOkHttpClient.builder()
 			.baseUrl("http://127.0.0.1:" + port + "/openai/v1")

@@ -69,6 +69,18 @@ class ResponseAffinityTests {
 		try (ConfigurableApplicationContext restarted = start(TestRedis.sharedUrl(), prefix)) {
 			followUps(client(restarted), homes);
 		}
+		// Resource b taken out of the configuration: its responses are gone for this gateway, said so by id.
+		try (ConfigurableApplicationContext withoutB = start(TestRedis.sharedUrl(), prefix, "--spillway.test.only-a=true")) {
+			String onB = homes.entrySet().stream().filter(home -> home.getValue().equals("b")).findFirst().orElseThrow()
+				.getKey();
+			long calls = a.requests().size();
+			Answer gone = client(withoutB).post("/v1/responses", ACME, """
+					{"model":"gpt-4o","previous_response_id":"%s","input":"Still there?"}""".formatted(onB));
+
+			assertThat(gone.status()).isEqualTo(404);
+			assertThat(gone.body()).contains("No response found with id '" + onB + "'");
+			assertThat(a.requests()).hasSize((int) calls);
+		}
 	}
 
 	private static void followUps(GatewayClient client, Map<String, String> homes) {
@@ -227,7 +239,8 @@ class ResponseAffinityTests {
 	private static ConfigurableApplicationContext start(String redisUrl, String prefix, String... extra) {
 		List<String> args = new ArrayList<>(List.of("--server.port=0", "--spring.data.redis.url=" + redisUrl,
 				"--spillway.shared-state.key-prefix=" + prefix, "--spillway.pools.gpt.models=gpt-4o"));
-		MockOpenAiServer[] resources = { a, b };
+		MockOpenAiServer[] resources = List.of(extra).contains("--spillway.test.only-a=true")
+				? new MockOpenAiServer[] { a } : new MockOpenAiServer[] { a, b };
 		for (int i = 0; i < resources.length; i++) {
 			String backend = "--spillway.pools.gpt.backends[" + i + "].";
 			args.addAll(List.of(backend + "id=" + (i == 0 ? "a" : "b"), backend + "type=azure",
