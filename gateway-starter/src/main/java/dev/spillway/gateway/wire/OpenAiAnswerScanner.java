@@ -188,7 +188,8 @@ final class OpenAiAnswerScanner {
 		return true;
 	}
 
-	private static long number(JsonParser parser, JsonToken value) {
+	/** A non-negative integer value, else -1. Shared with the Responses reader. */
+	static long number(JsonParser parser, JsonToken value) {
 		return value == JsonToken.VALUE_NUMBER_INT ? Math.max(-1, parser.getLongValue()) : -1;
 	}
 

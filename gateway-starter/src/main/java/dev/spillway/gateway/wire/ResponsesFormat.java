@@ -1,11 +1,13 @@
 package dev.spillway.gateway.wire;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToLongFunction;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.spillway.gateway.error.OpenAiError;
@@ -23,6 +25,8 @@ import dev.spillway.gateway.error.OpenAiError;
 class ResponsesFormat implements WireFormat {
 
 	private static final List<String> POSITIVE_INTEGER_FIELDS = List.of("max_output_tokens");
+
+	private static final List<String> UNCACHEABLE_FIELDS = List.of("tools", "tool_choice", "include", "top_logprobs");
 
 	@Override
 	public OpenAiError check(ObjectNode body) {
@@ -136,15 +140,93 @@ class ResponsesFormat implements WireFormat {
 		return max != null && max.canConvertToLong() && max.asLong() > 0 ? max.asLong() : defaultReservation;
 	}
 
-	// The cache serves Responses once it keys on their shapes (a later step); until then every request is a miss.
+	/**
+	 * The last {@code lastUserMessages} user texts of {@code input} (a string input is one), the rest as context;
+	 * {@code null} — never cached — for a stateful request: one the backend stores ({@code store} not {@code false}),
+	 * or that continues a stored response or conversation. A cached answer therefore never hands out an id a backend
+	 * knows, nor answers one chain with another's; and an input item that is not plain text is not cached either.
+	 */
 	@Override
 	public CacheView cacheView(ObjectNode body, int lastUserMessages) {
-		return null;
+		if (!stateless(body)) {
+			return null;
+		}
+		JsonNode input = body.get("input");
+		ObjectNode context = body.deepCopy();
+		if (input != null && input.isString()) {
+			context.put("input", "\u0000question");
+			return new CacheView(input.asString(), context);
+		}
+		if (input == null || !input.isArray()) {
+			return null;
+		}
+		List<Integer> questionAt = new ArrayList<>();
+		List<String> texts = new ArrayList<>();
+		for (int i = 0; i < input.size(); i++) {
+			String text = plainText(input.get(i));
+			if (text == null) {
+				return null;
+			}
+			texts.add(text);
+		}
+		for (int i = input.size() - 1; i >= 0 && questionAt.size() < lastUserMessages; i--) {
+			if ("user".equals(input.get(i).path("role").asString(""))) {
+				questionAt.add(0, i);
+			}
+		}
+		StringBuilder question = new StringBuilder();
+		ArrayNode blanked = context.putArray("input");
+		for (int i = 0; i < input.size(); i++) {
+			if (questionAt.contains(i)) {
+				question.append(question.isEmpty() ? "" : "\n").append(texts.get(i));
+				blanked.add(((ObjectNode) input.get(i).deepCopy()).put("content", "\u0000question"));
+			}
+			else {
+				blanked.add(input.get(i));
+			}
+		}
+		return new CacheView(question.toString(), context);
+	}
+
+	/** Whether nothing of the request lives on the backend: not stored, no earlier response, no conversation. */
+	private static boolean stateless(ObjectNode body) {
+		return body.path("store").isBoolean() && !body.path("store").asBoolean()
+				&& !body.hasNonNull("previous_response_id") && !body.hasNonNull("conversation")
+				&& !body.hasNonNull("prompt") && !body.path("background").asBoolean(false);
+	}
+
+	/** A message item's text (a string content, or only text parts), else {@code null}. */
+	private static String plainText(JsonNode item) {
+		if (!item.isObject() || !item.path("type").asString("message").equals("message") || !item.has("role")) {
+			return null;
+		}
+		JsonNode content = item.get("content");
+		if (content != null && content.isString()) {
+			return content.asString();
+		}
+		if (content == null || !content.isArray()) {
+			return null;
+		}
+		StringBuilder text = new StringBuilder();
+		for (JsonNode part : content) {
+			String type = part.path("type").asString("");
+			if (!type.equals("input_text") && !type.equals("output_text")) {
+				return null;
+			}
+			text.append(part.path("text").asString(""));
+		}
+		return text.toString();
 	}
 
 	@Override
 	public boolean cacheable(ObjectNode body, double maxTemperature) {
-		return false;
+		for (String field : UNCACHEABLE_FIELDS) {
+			JsonNode value = body.get(field);
+			if (value != null && !value.isNull() && !(value.isArray() && value.isEmpty())) {
+				return false;
+			}
+		}
+		return stateless(body) && body.path("temperature").asDouble(1.0) <= maxTemperature;
 	}
 
 	@Override
@@ -194,21 +276,99 @@ class ResponsesFormat implements WireFormat {
 		return events.toString().getBytes(StandardCharsets.UTF_8);
 	}
 
-	/** A kept JSON answer as it was (its id names the response the backend stored). */
+	/** A kept answer as a {@code response} object with a fresh id: the kept JSON, else one rebuilt from its text. */
 	@Override
 	public byte[] replayJson(JsonMapper json, StoredAnswer answer) {
-		return answer.json() == null ? null : answer.json().getBytes(StandardCharsets.UTF_8);
+		String id = OpenAiFormat.newId("resp_cache_");
+		if (answer.json() != null) {
+			ObjectNode stored = (ObjectNode) json.readTree(answer.json());
+			stored.put("id", id).put("created_at", System.currentTimeMillis() / 1000);
+			return json.writeValueAsBytes(stored);
+		}
+		return json.writeValueAsBytes(response(json, id, answer, "completed", true));
 	}
 
-	// Rebuilding a typed stream from a kept answer comes with the cache for Responses.
-	@Override
-	public boolean replaysStreams() {
-		return false;
-	}
-
+	/**
+	 * {@code response.created}, {@code response.in_progress}, the message item and its text part opened, the text in
+	 * {@code response.output_text.delta} events of a few tokens each, the text, part and item closed, then
+	 * {@code response.completed} with the usage: numbered from 0, as a live stream is.
+	 */
 	@Override
 	public List<byte[]> replayEvents(JsonMapper json, StoredAnswer answer, boolean includeUsage) {
-		return List.of();
+		String id = OpenAiFormat.newId("resp_cache_");
+		String itemId = "msg_" + id.substring("resp_".length());
+		String text = answer.content() == null ? "" : answer.content();
+		List<ObjectNode> events = new ArrayList<>();
+		events.add(json.createObjectNode().put("type", "response.created")
+			.set("response", response(json, id, answer, "in_progress", false)));
+		events.add(json.createObjectNode().put("type", "response.in_progress")
+			.set("response", response(json, id, answer, "in_progress", false)));
+		ObjectNode openItem = json.createObjectNode().put("id", itemId).put("type", "message")
+			.put("status", "in_progress").put("role", "assistant");
+		openItem.putArray("content");
+		events.add(json.createObjectNode().put("type", "response.output_item.added").put("output_index", 0)
+			.set("item", openItem));
+		ObjectNode emptyPart = json.createObjectNode().put("type", "output_text").put("text", "");
+		emptyPart.putArray("annotations");
+		events.add(json.createObjectNode().put("type", "response.content_part.added").put("item_id", itemId)
+			.put("output_index", 0).put("content_index", 0).set("part", emptyPart));
+		for (int start = 0; start < text.length();) {
+			int end = Math.min(text.length(), start + ChatCompletionsFormat.CHUNK_CHARACTERS);
+			if (end < text.length() && Character.isLowSurrogate(text.charAt(end))) {
+				end++;
+			}
+			events.add(json.createObjectNode().put("type", "response.output_text.delta").put("item_id", itemId)
+				.put("output_index", 0).put("content_index", 0).put("delta", text.substring(start, end)));
+			start = end;
+		}
+		events.add(json.createObjectNode().put("type", "response.output_text.done").put("item_id", itemId)
+			.put("output_index", 0).put("content_index", 0).put("text", text));
+		ObjectNode done = response(json, id, answer, "completed", true);
+		JsonNode item = done.path("output").get(0);
+		events.add(json.createObjectNode().put("type", "response.content_part.done").put("item_id", itemId)
+			.put("output_index", 0).put("content_index", 0).set("part", item.path("content").get(0)));
+		events.add(json.createObjectNode().put("type", "response.output_item.done").put("output_index", 0)
+			.set("item", item));
+		events.add(json.createObjectNode().put("type", "response.completed").set("response", done));
+		List<byte[]> frames = new ArrayList<>(events.size());
+		for (int i = 0; i < events.size(); i++) {
+			ObjectNode event = events.get(i).put("sequence_number", i);
+			frames.add(event(event.path("type").asString(), json.writeValueAsString(event))
+				.getBytes(StandardCharsets.UTF_8));
+		}
+		return frames;
+	}
+
+	/** A response object for a kept answer: with its message and usage when {@code finished}. */
+	private static ObjectNode response(JsonMapper json, String id, StoredAnswer answer, String status,
+			boolean finished) {
+		ObjectNode response = json.createObjectNode()
+			.put("id", id)
+			.put("object", "response")
+			.put("created_at", System.currentTimeMillis() / 1000)
+			.put("status", status)
+			.put("model", answer.model());
+		response.putNull("error");
+		response.putNull("incomplete_details");
+		ArrayNode output = response.putArray("output");
+		if (!finished) {
+			response.putNull("usage");
+			return response;
+		}
+		ObjectNode message = output.addObject()
+			.put("id", "msg_" + id.substring("resp_".length()))
+			.put("type", "message")
+			.put("status", "completed")
+			.put("role", "assistant");
+		ObjectNode part = message.putArray("content").addObject().put("type", "output_text")
+			.put("text", answer.content() == null ? "" : answer.content());
+		part.putArray("annotations");
+		ObjectNode usage = response.putObject("usage").put("input_tokens", answer.promptTokens());
+		usage.putObject("input_tokens_details").put("cached_tokens", 0);
+		usage.put("output_tokens", answer.completionTokens());
+		usage.putObject("output_tokens_details").put("reasoning_tokens", 0);
+		usage.put("total_tokens", answer.promptTokens() + answer.completionTokens());
+		return response;
 	}
 
 	private static String event(String type, String data) {

@@ -248,8 +248,8 @@ final class ResponsesReader implements AnswerReader {
 			String name = parser.currentName();
 			JsonToken value = parser.nextToken();
 			switch (name) {
-				case "input_tokens" -> input = number(parser, value);
-				case "output_tokens" -> output = number(parser, value);
+				case "input_tokens" -> input = OpenAiAnswerScanner.number(parser, value);
+				case "output_tokens" -> output = OpenAiAnswerScanner.number(parser, value);
 				case "input_tokens_details" -> cached = value == JsonToken.START_OBJECT ? number(field(parser,
 						"cached_tokens")) : skipNumber(parser);
 				case "output_tokens_details" -> reasoning = value == JsonToken.START_OBJECT ? number(field(parser,
@@ -281,10 +281,6 @@ final class ResponsesReader implements AnswerReader {
 			}
 		}
 		return found;
-	}
-
-	private static long number(JsonParser parser, JsonToken value) {
-		return value == JsonToken.VALUE_NUMBER_INT ? Math.max(-1, parser.getLongValue()) : -1;
 	}
 
 	private static long number(String text) {

@@ -40,6 +40,17 @@ final class StoredResponseFormat extends ResponsesFormat {
 		return 0;
 	}
 
+	/** A stored response is the backend's to serve: nothing about it is kept for replay. */
+	@Override
+	public boolean replaysStreams() {
+		return false;
+	}
+
+	@Override
+	public byte[] replayJson(JsonMapper json, StoredAnswer answer) {
+		return null;
+	}
+
 	@Override
 	public AnswerReader reader(JsonMapper json, AnswerSink sink) {
 		return new ResponsesReader(json, sink, false);

@@ -16,15 +16,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestGatewayApplication;
+import dev.spillway.gateway.TestGateways;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -54,7 +52,7 @@ class RouteCacheFilterTests {
 		String prefix = "route-cache-" + UUID.randomUUID();
 		try (ConfigurableApplicationContext gateway = start(prefix, Map.of(
 				"spring.cloud.gateway.server.webflux.routes[1].filters[0]", "LlmCache=10m,0.999"))) {
-			GatewayClient client = client(gateway);
+			GatewayClient client = TestGateways.client(gateway);
 
 			// The route's TTL: the entry expires within 10 minutes; the global default keeps it for an hour.
 			String tuned = ResponseCacheTests.chat("What is the tallest mountain in Europe?", false, null, null);
@@ -90,11 +88,12 @@ class RouteCacheFilterTests {
 	void anInvalidValueFailsStartUpNamingTheRoute() {
 		assertThatThrownBy(() -> start("route-cache-" + UUID.randomUUID(),
 				Map.of("spring.cloud.gateway.server.webflux.routes[1].filters[0]", "LlmCache=10m,1.5")))
-			.satisfies(failure -> assertThat(messages(failure)).contains("Route 'tuned'")
+			.satisfies(failure -> assertThat(TestGateways.messages(failure)).contains("Route 'tuned'")
 				.contains("similarityThreshold must be above 0 and at most 1, was 1.5"));
 		assertThatThrownBy(() -> start("route-cache-" + UUID.randomUUID(),
 				Map.of("spring.cloud.gateway.server.webflux.routes[1].filters[0]", "LlmCache=soon,0.9")))
-			.satisfies(failure -> assertThat(messages(failure)).contains("Route 'tuned'").contains("LlmCache"));
+			.satisfies(failure -> assertThat(TestGateways.messages(failure)).contains("Route 'tuned'")
+				.contains("LlmCache"));
 	}
 
 	@Test
@@ -102,7 +101,7 @@ class RouteCacheFilterTests {
 		assertThatThrownBy(() -> start("route-cache-" + UUID.randomUUID(),
 				Map.of("spring.cloud.gateway.server.webflux.routes[1].filters[0]", "LlmCache=10m,0.97",
 						"spillway.cache.enabled", "false")))
-			.satisfies(failure -> assertThat(messages(failure))
+			.satisfies(failure -> assertThat(TestGateways.messages(failure))
 				.contains("Route 'tuned' has the LlmCache filter, but the response cache is off"));
 	}
 
@@ -111,7 +110,7 @@ class RouteCacheFilterTests {
 		String prefix = "route-cache-" + UUID.randomUUID();
 		try (ConfigurableApplicationContext gateway = start(prefix,
 				Map.of("spring.cloud.gateway.server.webflux.routes[1].metadata.spillway.cache.ttl", "5m"))) {
-			GatewayClient client = client(gateway);
+			GatewayClient client = TestGateways.client(gateway);
 			String question = ResponseCacheTests.chat("What is the deepest lake in Europe?", false, null, null);
 			client.post("/tuned/v1/chat/completions", ACME, question);
 			awaitOutcome(client, "/tuned/v1/chat/completions", question, "HIT");
@@ -127,7 +126,7 @@ class RouteCacheFilterTests {
 		assertThatThrownBy(() -> start("route-cache-" + UUID.randomUUID(),
 				Map.of("spring.cloud.gateway.server.webflux.routes[1].metadata.spillway.cache.similarity-threshold",
 						"high")))
-			.satisfies(failure -> assertThat(messages(failure))
+			.satisfies(failure -> assertThat(TestGateways.messages(failure))
 				.contains("Route 'tuned': metadata spillway.cache is not valid: similarity-threshold must be a number"));
 	}
 
@@ -153,14 +152,7 @@ class RouteCacheFilterTests {
 		properties.put("spring.cloud.gateway.server.webflux.routes[1].uri", "lb://gpt");
 		properties.put("spring.cloud.gateway.server.webflux.routes[1].predicates[0]", "Path=/tuned/v1/**");
 		properties.putAll(overrides);
-		// As arguments: they outrank application.yml, whose route list they replace.
-		return new SpringApplicationBuilder(TestGatewayApplication.class)
-			.run(properties.entrySet().stream().map(entry -> "--" + entry.getKey() + "=" + entry.getValue())
-				.toArray(String[]::new));
-	}
-
-	private static GatewayClient client(ConfigurableApplicationContext gateway) {
-		return new GatewayClient(((WebServerApplicationContext) gateway).getWebServer().getPort());
+		return TestGateways.start(properties);
 	}
 
 	private static Answer awaitOutcome(GatewayClient client, String path, String body, String expected) {
@@ -184,14 +176,6 @@ class RouteCacheFilterTests {
 				.filter(ttl -> ttl > 0)
 				.toList();
 		}
-	}
-
-	private static String messages(Throwable failure) {
-		StringBuilder messages = new StringBuilder();
-		for (Throwable t = failure; t != null; t = t.getCause()) {
-			messages.append(t.getMessage()).append('\n');
-		}
-		return messages.toString();
 	}
 
 }

@@ -14,13 +14,11 @@ import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
-import dev.spillway.gateway.TestGatewayApplication;
+import dev.spillway.gateway.TestGateways;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,7 +47,7 @@ class RouteIdempotencyFilterTests {
 		String prefix = "route-idem-" + UUID.randomUUID();
 		try (ConfigurableApplicationContext gateway = start(prefix,
 				Map.of("spring.cloud.gateway.server.webflux.routes[1].filters[0]", "LlmIdempotency=90s"))) {
-			GatewayClient client = client(gateway);
+			GatewayClient client = TestGateways.client(gateway);
 			Map<String, String> tuned = headers("tuned-1");
 			Answer first = client.post("/tuned/v1/chat/completions", tuned, CHAT);
 			Answer replay = client.post("/tuned/v1/chat/completions", tuned, CHAT);
@@ -74,7 +72,7 @@ class RouteIdempotencyFilterTests {
 		try (ConfigurableApplicationContext gateway = start(prefix,
 				Map.of("spring.cloud.gateway.server.webflux.routes[1].filters[0].name", "LlmIdempotency",
 						"spring.cloud.gateway.server.webflux.routes[1].filters[0].args.enabled", "false"))) {
-			GatewayClient client = client(gateway);
+			GatewayClient client = TestGateways.client(gateway);
 			long before = backend.requestCount("gpt-4o");
 			Map<String, String> off = headers("off-1");
 			client.post("/tuned/v1/chat/completions", off, CHAT);
@@ -95,7 +93,7 @@ class RouteIdempotencyFilterTests {
 	void anInvalidTtlFailsStartUpNamingTheRoute() {
 		assertThatThrownBy(() -> start("route-idem-" + UUID.randomUUID(),
 				Map.of("spring.cloud.gateway.server.webflux.routes[1].filters[0]", "LlmIdempotency=-5m")))
-			.satisfies(failure -> assertThat(messages(failure)).contains("Route 'tuned'")
+			.satisfies(failure -> assertThat(TestGateways.messages(failure)).contains("Route 'tuned'")
 				.contains("ttl must be positive"));
 	}
 
@@ -104,7 +102,7 @@ class RouteIdempotencyFilterTests {
 		assertThatThrownBy(() -> start("route-idem-" + UUID.randomUUID(),
 				Map.of("spring.cloud.gateway.server.webflux.routes[1].filters[0]", "LlmIdempotency=1h",
 						"spillway.idempotency.enabled", "false")))
-			.satisfies(failure -> assertThat(messages(failure))
+			.satisfies(failure -> assertThat(TestGateways.messages(failure))
 				.contains("Route 'tuned' has the LlmIdempotency filter, but Idempotency-Key handling is off"));
 	}
 
@@ -129,14 +127,7 @@ class RouteIdempotencyFilterTests {
 		properties.put("spring.cloud.gateway.server.webflux.routes[1].uri", "lb://gpt");
 		properties.put("spring.cloud.gateway.server.webflux.routes[1].predicates[0]", "Path=/tuned/v1/**");
 		properties.putAll(overrides);
-		// As arguments: they outrank application.yml, whose route list they replace.
-		return new SpringApplicationBuilder(TestGatewayApplication.class)
-			.run(properties.entrySet().stream().map(entry -> "--" + entry.getKey() + "=" + entry.getValue())
-				.toArray(String[]::new));
-	}
-
-	private static GatewayClient client(ConfigurableApplicationContext gateway) {
-		return new GatewayClient(((WebServerApplicationContext) gateway).getWebServer().getPort());
+		return TestGateways.start(properties);
 	}
 
 	/** The TTL in seconds of every idempotency record under {@code prefix}, by key. */
@@ -149,14 +140,6 @@ class RouteIdempotencyFilterTests {
 			keys.forEach(key -> ttls.put(key, redis.sync().ttl(key)));
 			return ttls;
 		}
-	}
-
-	private static String messages(Throwable failure) {
-		StringBuilder messages = new StringBuilder();
-		for (Throwable t = failure; t != null; t = t.getCause()) {
-			messages.append(t.getMessage()).append('\n');
-		}
-		return messages.toString();
 	}
 
 }

@@ -15,12 +15,12 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
 import dev.spillway.gateway.TestGatewayApplication;
+import dev.spillway.gateway.TestGateways;
 import dev.spillway.gateway.TestRedis;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -244,7 +244,8 @@ class ResponseAffinityTests {
 		for (int i = 0; i < resources.length; i++) {
 			String backend = "--spillway.pools.gpt.backends[" + i + "].";
 			args.addAll(List.of(backend + "id=" + (i == 0 ? "a" : "b"), backend + "type=azure",
-					backend + "deployment=gpt-4o", backend + "url=" + resources[i].baseUrl(), backend + "background=" + background(extra)));
+					backend + "deployment=gpt-4o", backend + "url=" + resources[i].baseUrl(),
+					backend + "background=" + background(extra)));
 		}
 		args.addAll(List.of(extra));
 		return new SpringApplicationBuilder(TestGatewayApplication.class).run(args.toArray(String[]::new));
@@ -256,7 +257,7 @@ class ResponseAffinityTests {
 	}
 
 	private static GatewayClient client(ConfigurableApplicationContext gateway) {
-		return new GatewayClient(((WebServerApplicationContext) gateway).getWebServer().getPort());
+		return TestGateways.client(gateway);
 	}
 
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -221,7 +222,7 @@ class ResponsesApiTests {
 	}
 
 	@Test
-	void anIdempotencyKeyReplaysAJsonResponseAndLetsAStreamedOneGoUpstreamAgain() {
+	void anIdempotencyKeyReplaysAJsonAndAStreamedResponse() {
 		GatewayClient client = new GatewayClient(port);
 		Map<String, String> json = Map.of("Authorization", "Bearer sk-daily", "Idempotency-Key", "resp-json-1");
 		Map<String, String> streamed = Map.of("Authorization", "Bearer sk-daily", "Idempotency-Key", "resp-stream-1");
@@ -230,18 +231,30 @@ class ResponsesApiTests {
 
 		Answer first = client.post("/v1/responses", json, plain);
 		Answer again = client.post("/v1/responses", json, plain);
-		split(client.stream("/v1/responses", streamed, STREAM).collectList().block(Duration.ofSeconds(20)));
+		List<String> live = split(client.stream("/v1/responses", streamed, STREAM).collectList()
+			.block(Duration.ofSeconds(20)));
+		AtomicReference<List<GatewayClient.Chunk>> replay = new AtomicReference<>();
 		await().atMost(Duration.ofSeconds(5)).until(() -> {
-			// The key of the finished stream is free again: the retry goes upstream and streams.
-			List<String> events = split(client.stream("/v1/responses", streamed, STREAM)
-				.collectList()
-				.block(Duration.ofSeconds(20)));
-			return events.get(events.size() - 1).startsWith("event: response.completed\n");
+			replay.set(client.stream("/v1/responses", streamed, STREAM).collectList().block(Duration.ofSeconds(20)));
+			return "true".equals(replay.get().get(0).headers().get("Idempotent-Replayed"));
 		});
+		List<String> replayed = split(replay.get());
 
 		assertThat(again.headers().get("Idempotent-Replayed")).isEqualTo("true");
 		assertThat(again.body()).isEqualTo(first.body());
-		assertThat(backend.requestCount("a")).isEqualTo(3);
+		assertThat(replayed.get(0)).startsWith("event: response.created\n");
+		assertThat(replayed.get(replayed.size() - 1)).startsWith("event: response.completed\n");
+		assertThat(text(replayed)).isEqualTo(text(live)).isNotEmpty();
+		assertThat(backend.requestCount("a")).isEqualTo(2);
+	}
+
+	/** The text of a stream's {@code response.output_text.delta} events. */
+	private static String text(List<String> events) {
+		StringBuilder text = new StringBuilder();
+		events.stream()
+			.filter(event -> event.startsWith("event: response.output_text.delta\n"))
+			.forEach(event -> text.append(data(event).path("delta").asString()));
+		return text.toString();
 	}
 
 	private static JsonNode data(String event) {
