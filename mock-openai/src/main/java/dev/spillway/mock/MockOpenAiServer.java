@@ -359,12 +359,8 @@ public final class MockOpenAiServer implements AutoCloseable {
 			events.add(usage.toString());
 		}
 		events.add("[DONE]");
-		return send(res, deploymentState(deployment.name()), faults,
+		return send(res, state(deployment.name()), faults,
 				events.stream().map(e -> "data: " + e + "\n\n").toList());
-	}
-
-	private DeploymentState deploymentState(String name) {
-		return deployments.get(name);
 	}
 
 	/** Sends whole Server-Sent Events, paced, gated and faulted as the deployment and the request say. */

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.spillway.gateway.core.SpillwayFilterOrders;
+import dev.spillway.gateway.request.RouteSettingsFilter;
 
 import org.springframework.cloud.gateway.filter.GatewayFilter;
-import org.springframework.cloud.gateway.filter.OrderedGatewayFilter;
 import org.springframework.cloud.gateway.filter.factory.AbstractGatewayFilterFactory;
 
 /**
@@ -34,12 +34,7 @@ public class LlmCacheGatewayFilterFactory extends AbstractGatewayFilterFactory<L
 
 	@Override
 	public GatewayFilter apply(Config config) {
-		CacheSettings settings = config.validate().over(global);
-		// Right before the cache filter, so it finds the route's settings.
-		return new OrderedGatewayFilter((exchange, chain) -> {
-			exchange.getAttributes().put(SETTINGS_ATTR, settings);
-			return chain.filter(exchange);
-		}, SpillwayFilterOrders.CACHE - 1);
+		return RouteSettingsFilter.of(SETTINGS_ATTR, config.validate().over(global), SpillwayFilterOrders.CACHE);
 	}
 
 	/** A route's cache settings; unset fields take the global value. */

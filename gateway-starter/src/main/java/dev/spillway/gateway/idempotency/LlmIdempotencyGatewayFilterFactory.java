@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.spillway.gateway.core.SpillwayFilterOrders;
+import dev.spillway.gateway.request.RouteSettingsFilter;
 
 import org.springframework.cloud.gateway.filter.GatewayFilter;
-import org.springframework.cloud.gateway.filter.OrderedGatewayFilter;
 import org.springframework.cloud.gateway.filter.factory.AbstractGatewayFilterFactory;
 
 /**
@@ -35,11 +35,7 @@ public class LlmIdempotencyGatewayFilterFactory
 
 	@Override
 	public GatewayFilter apply(Config config) {
-		RouteIdempotency settings = config.validate().over(global);
-		return new OrderedGatewayFilter((exchange, chain) -> {
-			exchange.getAttributes().put(SETTINGS_ATTR, settings);
-			return chain.filter(exchange);
-		}, SpillwayFilterOrders.IDEMPOTENCY - 1);
+		return RouteSettingsFilter.of(SETTINGS_ATTR, config.validate().over(global), SpillwayFilterOrders.IDEMPOTENCY);
 	}
 
 	/** A route's settings; unset fields take the global value. */

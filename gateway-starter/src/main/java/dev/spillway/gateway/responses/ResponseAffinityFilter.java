@@ -1,5 +1,7 @@
 package dev.spillway.gateway.responses;
 
+import java.util.Optional;
+
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
@@ -86,11 +88,11 @@ class ResponseAffinityFilter implements GlobalFilter, Ordered {
 	}
 
 	/** What Redis said about an id: where it lives, nothing, or that it could not be asked. */
-	private record Lookup(java.util.Optional<ResponseAffinityStore.Home> home) {
+	private record Lookup(Optional<ResponseAffinityStore.Home> home) {
 
-		static final Lookup UNAVAILABLE = new Lookup(java.util.Optional.empty());
+		static final Lookup UNAVAILABLE = new Lookup(Optional.empty());
 
-		static Lookup found(java.util.Optional<ResponseAffinityStore.Home> home) {
+		static Lookup found(Optional<ResponseAffinityStore.Home> home) {
 			return new Lookup(home);
 		}
 

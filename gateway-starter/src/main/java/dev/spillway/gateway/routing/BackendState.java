@@ -1,5 +1,6 @@
 package dev.spillway.gateway.routing;
 
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -32,19 +33,20 @@ final class BackendState {
 	private volatile long learnedMaxRequestTokensUntilMillis;
 
 	public BackendState(CircuitBreaker breaker, long openStateMillis) {
-		this(breaker, openStateMillis, -1);
+		this(breaker, openStateMillis, -1, Clock.systemUTC());
 	}
 
 	/**
 	 * @param configuredMaxRequestTokens the largest request the backend can ever take, as configured, or -1
+	 * @param clock stamps the circuit's opening, on the same time line as the plans made with it
 	 */
-	public BackendState(CircuitBreaker breaker, long openStateMillis, long configuredMaxRequestTokens) {
+	public BackendState(CircuitBreaker breaker, long openStateMillis, long configuredMaxRequestTokens, Clock clock) {
 		this.breaker = breaker;
 		this.openStateMillis = openStateMillis;
 		this.configuredMaxRequestTokens = configuredMaxRequestTokens;
 		breaker.getEventPublisher().onStateTransition(event -> {
 			if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
-				circuitOpenedAtMillis = System.currentTimeMillis();
+				circuitOpenedAtMillis = clock.millis();
 			}
 		});
 	}

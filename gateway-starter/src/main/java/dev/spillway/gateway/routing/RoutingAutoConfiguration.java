@@ -38,7 +38,7 @@ public class RoutingAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	PoolRegistry spillwayPoolRegistry(Pools pools, RoutingProperties routing,
-			ObjectProvider<CircuitBreakerRegistry> circuitBreakerRegistry) {
+			ObjectProvider<CircuitBreakerRegistry> circuitBreakerRegistry, @Qualifier("spillwayClock") Clock clock) {
 		CircuitBreakerRegistry registry = circuitBreakerRegistry.getIfAvailable(CircuitBreakerRegistry::ofDefaults);
 		RoutingProperties.CircuitBreaker breaker = routing.getCircuitBreaker();
 		CircuitBreakerConfig config = CircuitBreakerConfig.custom()
@@ -53,7 +53,7 @@ public class RoutingAutoConfiguration {
 		return new PoolRegistry(pools,
 				backend -> new BackendState(
 						registry.circuitBreaker("spillway." + backend.pool() + "." + backend.id(), config),
-						breaker.getWaitDurationInOpenState().toMillis(), backend.maxRequestTokens()));
+						breaker.getWaitDurationInOpenState().toMillis(), backend.maxRequestTokens(), clock));
 	}
 
 	@Bean

@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 
@@ -86,7 +87,7 @@ final class UsageCollector implements Answer, AnswerSink {
 
 	private final UsageListener onUsage;
 
-	private volatile java.util.function.Consumer<String> onIdentified = id -> {
+	private volatile Consumer<String> onIdentified = id -> {
 	};
 
 	private volatile String answerId;
@@ -325,7 +326,7 @@ final class UsageCollector implements Answer, AnswerSink {
 	}
 
 	/** Told the backend's id of the answer, when it stores the answer, the first time it is read. */
-	void onIdentified(java.util.function.Consumer<String> listener) {
+	void onIdentified(Consumer<String> listener) {
 		this.onIdentified = listener;
 	}
 

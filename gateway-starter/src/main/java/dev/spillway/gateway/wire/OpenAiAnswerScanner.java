@@ -149,7 +149,8 @@ final class OpenAiAnswerScanner {
 		return true;
 	}
 
-	private static long detail(JsonParser parser, JsonToken value, String field) {
+	/** A number inside a details object (e.g. {@code cached_tokens}), else -1. Shared with the Responses reader. */
+	static long detail(JsonParser parser, JsonToken value, String field) {
 		if (value != JsonToken.START_OBJECT) {
 			parser.skipChildren();
 			return -1;

@@ -77,7 +77,7 @@ final class ResponsesReader implements AnswerReader {
 					case "delta" -> delta = value == JsonToken.VALUE_STRING ? parser.getString() : skip(parser);
 					case "response" -> status = value == JsonToken.START_OBJECT ? response(parser, false) : skipStatus(parser);
 					case "item" -> {
-						if (value == JsonToken.START_OBJECT && "function_call".equals(itemType(parser))) {
+						if (value == JsonToken.START_OBJECT && "function_call".equals(field(parser, "type"))) {
 							sink.callsTools();
 						}
 					}
@@ -250,21 +250,14 @@ final class ResponsesReader implements AnswerReader {
 			switch (name) {
 				case "input_tokens" -> input = OpenAiAnswerScanner.number(parser, value);
 				case "output_tokens" -> output = OpenAiAnswerScanner.number(parser, value);
-				case "input_tokens_details" -> cached = value == JsonToken.START_OBJECT ? number(field(parser,
-						"cached_tokens")) : skipNumber(parser);
-				case "output_tokens_details" -> reasoning = value == JsonToken.START_OBJECT ? number(field(parser,
-						"reasoning_tokens")) : skipNumber(parser);
+				case "input_tokens_details" -> cached = OpenAiAnswerScanner.detail(parser, value, "cached_tokens");
+				case "output_tokens_details" -> reasoning = OpenAiAnswerScanner.detail(parser, value, "reasoning_tokens");
 				default -> parser.skipChildren();
 			}
 		}
 		if (input >= 0) {
 			sink.usage(input, Math.max(0, output), cached, reasoning);
 		}
-	}
-
-	/** The type of an item object, read to its end. */
-	private static String itemType(JsonParser parser) {
-		return field(parser, "type");
 	}
 
 	/** One scalar field of an object, read to the object's end; numbers as their text. */
@@ -283,23 +276,9 @@ final class ResponsesReader implements AnswerReader {
 		return found;
 	}
 
-	private static long number(String text) {
-		try {
-			return text == null ? -1 : Math.max(-1, Long.parseLong(text));
-		}
-		catch (NumberFormatException ex) {
-			return -1;
-		}
-	}
-
 	private static String skip(JsonParser parser) {
 		parser.skipChildren();
 		return null;
-	}
-
-	private static long skipNumber(JsonParser parser) {
-		parser.skipChildren();
-		return -1;
 	}
 
 	private static Status skipStatus(JsonParser parser) {
