@@ -1,10 +1,12 @@
 package dev.spillway.gateway;
 
+import java.time.Clock;
 import java.util.Map;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
 
 /** Test gateways started by hand, for tests that start several, restart them, or expect a start to fail. */
 public final class TestGateways {
@@ -18,6 +20,15 @@ public final class TestGateways {
 	 */
 	public static ConfigurableApplicationContext start(Map<String, ?> properties) {
 		return new SpringApplicationBuilder(TestGatewayApplication.class)
+			.run(properties.entrySet().stream().map(entry -> "--" + entry.getKey() + "=" + entry.getValue())
+				.toArray(String[]::new));
+	}
+
+	/** Starts the test gateway as {@link #start(Map)} does, with {@code clock} as its {@code spillwayClock}. */
+	public static ConfigurableApplicationContext start(Map<String, ?> properties, Clock clock) {
+		return new SpringApplicationBuilder(TestGatewayApplication.class)
+			.initializers(context -> ((GenericApplicationContext) context).registerBean("spillwayClock", Clock.class,
+					() -> clock))
 			.run(properties.entrySet().stream().map(entry -> "--" + entry.getKey() + "=" + entry.getValue())
 				.toArray(String[]::new));
 	}

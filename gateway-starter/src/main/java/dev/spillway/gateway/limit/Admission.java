@@ -6,6 +6,7 @@ package dev.spillway.gateway.limit;
  *
  * @param plan the limits that applied
  * @param verdict whether the request may go on, and if not why
+ * @param requestedTokens tokens the request asked for (prompt plus completion reservation), 0 when none were asked
  * @param reservedTokens tokens taken at admission (prompt plus completion reservation), settled after the answer
  * @param where which buckets were used
  * @param retryAfterNanos for a refusal: when the request would fit
@@ -14,7 +15,7 @@ package dev.spillway.gateway.limit;
  * @param requestsRemaining requests left in the per-minute bandwidth
  * @param requestsResetNanos time until the per-minute request bandwidth is full again
  */
-record Admission(LimitPlan plan, Verdict verdict, long reservedTokens, Where where, long retryAfterNanos,
+record Admission(LimitPlan plan, Verdict verdict, long requestedTokens, long reservedTokens, Where where, long retryAfterNanos,
 		long tokensRemaining, long tokensResetNanos, long requestsRemaining, long requestsResetNanos) {
 
 	/** Whether the request may go on, and if not, which limit stopped it. */
@@ -43,7 +44,7 @@ record Admission(LimitPlan plan, Verdict verdict, long reservedTokens, Where whe
 	}
 
 	static Admission notEnforced(LimitPlan plan, Verdict verdict) {
-		return new Admission(plan, verdict, 0, Where.NONE, 0, -1, -1, -1, -1);
+		return new Admission(plan, verdict, 0, 0, Where.NONE, 0, -1, -1, -1, -1);
 	}
 
 }

@@ -1,6 +1,7 @@
 package dev.spillway.gateway.limit;
 
 import java.time.Clock;
+import java.time.Duration;
 
 import dev.spillway.gateway.autoconfigure.SpillwayCoreAutoConfiguration;
 import dev.spillway.gateway.core.SharedStateSettings;
@@ -19,6 +20,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 /**
  * Tenant limits in tokens and requests: Bucket4j buckets in Redis, admission before a request goes upstream, the
@@ -28,6 +30,9 @@ import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 @ConditionalOnBean(Tenants.class)
 @EnableConfigurationProperties({ LimitProperties.class, TenantLimitsProperties.class })
 public class LimitAutoConfiguration {
+
+	/** How long a scope's count of held tokens outlives its last change (the holds of an instance that died). */
+	private static final Duration HELD_EXPIRY = Duration.ofMinutes(5);
 
 	@Bean
 	LimitPlans spillwayLimitPlans(SpillwayProperties properties, LimitProperties limits,
@@ -44,10 +49,21 @@ public class LimitAutoConfiguration {
 
 	@Bean
 	TenantLimiter spillwayTenantLimiter(LimitBuckets buckets, LimitProperties limits, TenantLimitsProperties overrides,
-			Tenants tenants, SharedStateSettings shared) {
+			Tenants tenants, SharedStateSettings shared, ReactiveRedisConnectionFactory redis) {
+		LimitProperties.WaitForHeld waiting = limits.getWaitForHeld();
+		HeldTokens held = waiting.getMaxWait().isZero() || waiting.getMaxWaiters() == 0 ? null
+				: new HeldTokens(new ReactiveStringRedisTemplate(redis), shared.commandTimeout(), HELD_EXPIRY);
 		return new TenantLimiter(buckets, shared.commandTimeout(), limits.getRedisRetryInterval(),
 				limits.getWhenRedisDown(),
-				new LimitPlans(limits, overrides, tenants, shared.keyPrefix(), limits.getLocalInstances()));
+				new LimitPlans(limits, overrides, tenants, shared.keyPrefix(), limits.getLocalInstances()), held,
+				waiting.getMaxWait(), waiting.getMaxWaiters());
+	}
+
+	@Bean
+	CompletionSizes spillwayCompletionSizes(LimitProperties limits) {
+		LimitProperties.Reservation reservation = limits.getReservation();
+		return new CompletionSizes(reservation.getHistory(), reservation.getPercentile(), reservation.getFloor(),
+				reservation.getMaxTracked(), reservation.getMaxLearnedInFlight());
 	}
 
 	@Bean
@@ -56,13 +72,14 @@ public class LimitAutoConfiguration {
 	}
 
 	@Bean
-	LimitFilter spillwayLimitFilter(LimitPlans plans, TenantLimiter limiter, LimitRejection rejection) {
-		return new LimitFilter(plans, limiter, rejection);
+	LimitFilter spillwayLimitFilter(LimitPlans plans, TenantLimiter limiter, LimitRejection rejection,
+			LimitProperties limits, CompletionSizes sizes) {
+		return new LimitFilter(plans, limiter, rejection, limits.getReservation().isLearn() ? sizes : null);
 	}
 
 	@Bean
-	AnswerCompletion spillwayLimitCompletion(TenantLimiter limiter) {
-		return new LimitCompletion(limiter);
+	AnswerCompletion spillwayLimitCompletion(TenantLimiter limiter, LimitProperties limits) {
+		return new LimitCompletion(limiter, limits.getSettleTimeout());
 	}
 
 	@Bean

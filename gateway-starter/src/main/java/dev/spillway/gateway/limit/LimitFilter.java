@@ -1,12 +1,17 @@
 package dev.spillway.gateway.limit;
 
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+
 import reactor.core.publisher.Mono;
 
 import dev.spillway.gateway.core.SpillwayFilterOrders;
+import dev.spillway.gateway.limit.CompletionSizes.Reserved;
 import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
 import dev.spillway.gateway.request.Slot;
+import dev.spillway.gateway.wire.WireFormat;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -22,8 +27,8 @@ import org.springframework.web.server.ServerWebExchange;
  */
 class LimitFilter implements GlobalFilter, Ordered {
 
-	/** The request's admission, settled against its real usage when the answer has ended. */
-	static final Slot<Admission> ADMISSION = Slot.named("limit.admission");
+	/** The admitted request's charge, settled against its real usage. */
+	static final Slot<Charge> CHARGE = Slot.named("limit.charge");
 
 	private final LimitPlans plans;
 
@@ -31,10 +36,14 @@ class LimitFilter implements GlobalFilter, Ordered {
 
 	private final LimitRejection rejection;
 
-	LimitFilter(LimitPlans plans, TenantLimiter limiter, LimitRejection rejection) {
+	private final CompletionSizes sizes;
+
+	/** @param sizes what learned reservations come from, or {@code null} to reserve the configured default */
+	LimitFilter(LimitPlans plans, TenantLimiter limiter, LimitRejection rejection, CompletionSizes sizes) {
 		this.plans = plans;
 		this.limiter = limiter;
 		this.rejection = rejection;
+		this.sizes = sizes;
 	}
 
 	@Override
@@ -48,18 +57,55 @@ class LimitFilter implements GlobalFilter, Ordered {
 		if (plan.unlimited()) {
 			return chain.filter(exchange);
 		}
+		boolean learnable = learnable(request);
+		AtomicReference<Reserved> reserved = new AtomicReference<>();
+		// Asked at every try of the admission: a request that waited reserves what was learned meanwhile.
+		LongSupplier tokens = () -> {
+			if (!learnable) {
+				return request.estimatedTokens();
+			}
+			Reserved now = sizes.reserve(llm.tenant(), request.model(), request.completionReservation());
+			Reserved before = reserved.getAndSet(now);
+			if (before != null) {
+				before.ended();
+			}
+			return request.promptTokens() + now.tokens();
+		};
+		Runnable notInFlight = () -> {
+			Reserved last = reserved.getAndSet(null);
+			if (last != null) {
+				last.ended();
+			}
+		};
 		// The reply arrives on a Lettuce I/O thread (or a timer thread after a timeout): the chain goes on elsewhere.
-		return EventLoops.resumeOnLoop(exchange, limiter.admit(plan, request.estimatedTokens(), !llm.requestPrepaid()))
+		return EventLoops.resumeOnLoop(exchange, limiter.admitOrWait(plan, tokens, !llm.requestPrepaid()))
+			.doOnCancel(notInFlight)
 			.flatMap(admission -> {
-				admitted(exchange, llm, admission);
-				return admission.admitted() ? chain.filter(exchange)
-						: rejection.write(exchange, admission, request.estimatedTokens());
+				headers(exchange, admission);
+				if (!admission.admitted()) {
+					notInFlight.run();
+					return rejection.write(exchange, admission, admission.requestedTokens());
+				}
+				llm.put(CHARGE, new Charge(admission, reserved.get()));
+				return chain.filter(exchange);
 			});
 	}
 
-	/** Keeps the admission for the settlement and gives the answer the tenant's rate-limit headers as it commits. */
-	static void admitted(ServerWebExchange exchange, LlmExchange llm, Admission admission) {
-		llm.put(ADMISSION, admission);
+	/**
+	 * Whether the request's completion reservation is learned: it sets no output cap, and its operation has output
+	 * (a cap of 0 reads as none, an operation without output reserves 0 either way). A background response is
+	 * charged its reservation, so it reserves the default.
+	 */
+	private boolean learnable(LlmRequest request) {
+		if (sizes == null || request.body().path("background").asBoolean(false)) {
+			return false;
+		}
+		WireFormat format = request.operation().format();
+		return format.outputReservation(request.body(), 0) == 0 && format.outputReservation(request.body(), 1) > 0;
+	}
+
+	/** Gives the answer the tenant's rate-limit headers as it commits. */
+	static void headers(ServerWebExchange exchange, Admission admission) {
 		exchange.getResponse().beforeCommit(() -> {
 			RateLimitHeaders.set(exchange.getResponse().getHeaders(), admission);
 			return Mono.empty();

@@ -30,6 +30,11 @@ record LimitPlan(String tenant, String scope, Limits values, BucketConfiguration
 		return values.tokensPerMinute() == null ? 0 : 1;
 	}
 
+	/** Redis key of the count of tokens the scope's requests in flight hold, in the buckets' hash slot. */
+	String heldKey() {
+		return tokensKey.substring(0, tokensKey.length() - "tokens".length()) + "held";
+	}
+
 	boolean unlimited() {
 		return tokens == null && requests == null;
 	}

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
@@ -43,6 +44,46 @@ public class LimitProperties {
 	 */
 	@NotNull
 	private Duration retrySpread = Duration.ofSeconds(20);
+
+	/**
+	 * How long the end of an answer waits for the tenant's charge to be settled in Redis once its usage is known, so
+	 * the client's next request finds its refund; past it (or with Redis away) the end goes and the settlement
+	 * finishes in the background. {@code 0} settles in the background only.
+	 */
+	@NotNull
+	private Duration settleTimeout = Duration.ofMillis(50);
+
+	/** How a request that sets no output cap reserves its completion. */
+	@Valid
+	private Reservation reservation = new Reservation();
+
+	/** Waiting, instead of refusing, for a request that does not fit only because of tokens other requests hold. */
+	@Valid
+	private WaitForHeld waitForHeld = new WaitForHeld();
+
+	public Duration getSettleTimeout() {
+		return settleTimeout;
+	}
+
+	public void setSettleTimeout(Duration settleTimeout) {
+		this.settleTimeout = settleTimeout;
+	}
+
+	public Reservation getReservation() {
+		return reservation;
+	}
+
+	public void setReservation(Reservation reservation) {
+		this.reservation = reservation;
+	}
+
+	public WaitForHeld getWaitForHeld() {
+		return waitForHeld;
+	}
+
+	public void setWaitForHeld(WaitForHeld waitForHeld) {
+		this.waitForHeld = waitForHeld;
+	}
 
 	public Duration getRetrySpread() {
 		return retrySpread;
@@ -138,6 +179,123 @@ public class LimitProperties {
 
 		public void setModels(Map<String, LimitValues> models) {
 			this.models = models;
+		}
+
+	}
+
+	/**
+	 * The completion reserved for a request without {@code max_tokens} / {@code max_output_tokens}: learned from the
+	 * completions this instance recently saw for the tenant and model, between a floor and the ceiling
+	 * ({@code spillway.limits.default-completion-reservation}, also what a tenant with no history reserves).
+	 */
+	public static class Reservation {
+
+		/** Whether reservations are learned; {@code false} reserves the ceiling for every such request. */
+		private boolean learn = true;
+
+		/** The least a learned reservation is. */
+		@Min(1)
+		private int floor = 64;
+
+		/** The percentile of recent completion sizes reserved. */
+		@Min(1)
+		@Max(100)
+		private int percentile = 95;
+
+		/** How many recent completions are remembered per tenant and model. */
+		@Min(1)
+		private int history = 64;
+
+		/** How many tenant and model pairs this instance remembers completions for (least recently used go first). */
+		@Min(1)
+		private int maxTracked = 10_000;
+
+		/**
+		 * How many requests of one tenant and model may be in flight on this instance with a learned reservation below
+		 * the ceiling; more reserve the ceiling. This bounds what a tenant that trained its reservation down with short
+		 * answers can take unreserved with long ones.
+		 */
+		@Min(0)
+		private int maxLearnedInFlight = 4;
+
+		public boolean isLearn() {
+			return learn;
+		}
+
+		public void setLearn(boolean learn) {
+			this.learn = learn;
+		}
+
+		public int getFloor() {
+			return floor;
+		}
+
+		public void setFloor(int floor) {
+			this.floor = floor;
+		}
+
+		public int getPercentile() {
+			return percentile;
+		}
+
+		public void setPercentile(int percentile) {
+			this.percentile = percentile;
+		}
+
+		public int getHistory() {
+			return history;
+		}
+
+		public void setHistory(int history) {
+			this.history = history;
+		}
+
+		public int getMaxTracked() {
+			return maxTracked;
+		}
+
+		public void setMaxTracked(int maxTracked) {
+			this.maxTracked = maxTracked;
+		}
+
+		public int getMaxLearnedInFlight() {
+			return maxLearnedInFlight;
+		}
+
+		public void setMaxLearnedInFlight(int maxLearnedInFlight) {
+			this.maxLearnedInFlight = maxLearnedInFlight;
+		}
+
+	}
+
+	/**
+	 * A request that does not fit the tokens per minute while the tenant's requests in flight (on any instance) hold
+	 * enough reserved tokens to make room waits for their refunds instead of being refused at once.
+	 */
+	public static class WaitForHeld {
+
+		/** The longest a request waits; {@code 0} refuses at once. */
+		@NotNull
+		private Duration maxWait = Duration.ofSeconds(2);
+
+		/** How many requests of one tenant may wait on this instance; beyond it, a request is refused at once. */
+		@Min(0)
+		private int maxWaiters = 16;
+
+		public Duration getMaxWait() {
+			return maxWait;
+		}
+
+		public void setMaxWait(Duration maxWait) {
+			this.maxWait = maxWait;
+		}
+
+		public int getMaxWaiters() {
+			return maxWaiters;
+		}
+
+		public void setMaxWaiters(int maxWaiters) {
+			this.maxWaiters = maxWaiters;
 		}
 
 	}

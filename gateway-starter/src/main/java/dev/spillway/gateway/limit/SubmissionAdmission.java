@@ -30,7 +30,7 @@ class SubmissionAdmission implements SubmissionLimits {
 		LimitPlan plan = plans.plan(llm.tenant(), llm.request().model());
 		// Redis replies arrive on Lettuce's I/O threads: the chain goes on on the connection's event loop.
 		return EventLoops.resumeOnLoop(exchange, limiter.admitSubmission(plan)).flatMap(admission -> {
-			LimitFilter.admitted(exchange, llm, admission);
+			LimitFilter.headers(exchange, admission);
 			return admission.admitted() ? whenAdmitted.get() : rejection.write(exchange, admission, 0);
 		});
 	}

@@ -2,8 +2,13 @@ package dev.spillway.gateway.limit;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import io.github.bucket4j.Bandwidth;
@@ -26,8 +31,11 @@ import dev.spillway.gateway.limit.LimitProperties.RedisDownPolicy;
  * swap, asynchronous; one round trip when this instance wrote the bucket last, see {@link KnownStateProxyManager}).
  * A tenant scope has a token bucket (per-minute and per-day bandwidths in one configuration)
  * and a request bucket; both are consulted at once, so their commands share the connection's round trips.
- * Admission takes the request's estimate; {@link #settle} later charges the difference to the real usage (a
- * refund, or an excess that may drive the balance negative so later requests wait).
+ * Admission takes the request's estimate; {@link #charge} later charges the difference to the real usage (a
+ * refund, or an excess that may drive the balance negative so later requests wait). A request that does not fit the
+ * tokens per minute while the scope's requests in flight hold enough reserved tokens (counted across instances by
+ * {@link HeldTokens}) may wait for their refunds, up to {@code maxWait}, polling its admission with a growing pause;
+ * at most {@code maxWaiters} per scope wait on this instance.
  * <p>
  * When Redis fails an admission, admissions apply the configured policy for {@code redis-retry-interval} before
  * Redis is tried again, so an outage never makes each request wait for a timeout.
@@ -48,10 +56,31 @@ class TenantLimiter {
 
 	private final Mono<AsyncProxyManager<String>> proxyManager;
 
+	private final HeldTokens held;
+
+	private final Duration maxWait;
+
+	private final int maxWaiters;
+
+	private final Map<String, AtomicInteger> waiters = new ConcurrentHashMap<>();
+
 	private volatile long skipRedisUntilNanos;
 
 	TenantLimiter(LimitBuckets buckets, Duration timeout, Duration retryInterval, RedisDownPolicy policy,
 			LimitPlans localPlans) {
+		this(buckets, timeout, retryInterval, policy, localPlans, null, Duration.ZERO, 0);
+	}
+
+	/**
+	 * @param held the tokens held across instances, or {@code null} when refused requests never wait
+	 * @param maxWait the longest a request waits for refunds
+	 * @param maxWaiters the most requests of one scope that wait on this instance
+	 */
+	TenantLimiter(LimitBuckets buckets, Duration timeout, Duration retryInterval, RedisDownPolicy policy,
+			LimitPlans localPlans, HeldTokens held, Duration maxWait, int maxWaiters) {
+		this.held = held;
+		this.maxWait = maxWait;
+		this.maxWaiters = maxWaiters;
 		this.buckets = buckets;
 		this.timeout = timeout;
 		this.retryInterval = retryInterval;
@@ -76,6 +105,95 @@ class TenantLimiter {
 				consume(requests, () -> buckets.shared(manager, plan.requestsKey(), plan.requests()), 1))
 			.map(probes -> verdict(plan, tokens, probes.getT1(), probes.getT2(), Where.SHARED)),
 				() -> withoutRedis(plan, tokens, countRequest));
+	}
+
+	/**
+	 * Like {@link #admit(LimitPlan, long, boolean)}, but a request refused on tokens per minute waits for the refunds
+	 * of the scope's requests in flight: its admission is tried again after 10, 20, 40, 80, then every 100 ms, while
+	 * what they hold could make room for it, until it fits or {@code maxWait} has passed. (A tenant that has spent its
+	 * minute is thus refused after one more try, 10 ms later.) Waiters beyond {@code maxWaiters} are refused at once.
+	 * {@code tokens} is asked again at every try: a reservation learned meanwhile applies.
+	 */
+	public Mono<Admission> admitOrWait(LimitPlan plan, LongSupplier tokens, boolean countRequest) {
+		if (held == null || maxWait.isZero() || maxWaiters == 0 || plan.tokens() == null) {
+			return Mono.defer(() -> admit(plan, tokens.getAsLong(), countRequest));
+		}
+		AtomicLong counted = new AtomicLong();
+		return admitCounted(plan, tokens, countRequest, counted).flatMap(admission -> {
+			if (!mayWait(admission)) {
+				return Mono.just(admission);
+			}
+			AtomicInteger waiting = waiters.computeIfAbsent(plan.scope(), scope -> new AtomicInteger());
+			if (waiting.incrementAndGet() > maxWaiters) {
+				waiting.decrementAndGet();
+				return Mono.just(admission);
+			}
+			long deadline = System.nanoTime() + maxWait.toNanos();
+			return waitForRefunds(plan, tokens, countRequest, counted, admission, deadline, 10)
+				.doFinally(signal -> waiting.decrementAndGet());
+		}).doOnCancel(() -> uncount(plan, counted));
+	}
+
+	/**
+	 * An admission, counted among the scope's held tokens before it is tried, so a request refused right after this
+	 * one was admitted sees it (the count and the buckets are on different connections, but the count is sent
+	 * first); uncounted at once when refused: waiters do not hold tokens for each other.
+	 */
+	private Mono<Admission> admitCounted(LimitPlan plan, LongSupplier tokens, boolean countRequest, AtomicLong counted) {
+		return Mono.defer(() -> {
+			long asked = tokens.getAsLong();
+			uncount(plan, counted);
+			counted.set(asked);
+			held.add(plan.heldKey(), asked);
+			return admit(plan, asked, countRequest);
+		}).doOnNext(admission -> {
+			if (!admission.admitted() || admission.where() != Where.SHARED) {
+				uncount(plan, counted);
+			}
+		});
+	}
+
+	private void uncount(LimitPlan plan, AtomicLong counted) {
+		long tokens = counted.getAndSet(0);
+		if (tokens != 0) {
+			held.add(plan.heldKey(), -tokens);
+		}
+	}
+
+	private static boolean mayWait(Admission admission) {
+		return admission.verdict() == Verdict.TOKENS_PER_MINUTE && admission.where() == Where.SHARED;
+	}
+
+	/**
+	 * Tries the admission again after each pause while the scope's requests in flight hold enough to make room. When
+	 * they no longer do, one last try: a request's hold is lowered only once its refund is in the bucket, so a hold
+	 * seen gone means its refund is there to be found.
+	 */
+	private Mono<Admission> waitForRefunds(LimitPlan plan, LongSupplier tokens, boolean countRequest, AtomicLong counted,
+			Admission refused, long deadlineNanos, long pauseMillis) {
+		if (System.nanoTime() + pauseMillis * 1_000_000 > deadlineNanos) {
+			return Mono.just(refused);
+		}
+		return Mono.delay(Duration.ofMillis(pauseMillis))
+			.then(admitCounted(plan, tokens, countRequest, counted))
+			.flatMap(next -> {
+				if (next.admitted() || !mayWait(next)) {
+					return Mono.just(next);
+				}
+				long missing = next.requestedTokens() - Math.max(0, next.tokensRemaining());
+				return held.read(plan.heldKey())
+					.flatMap(holding -> holding >= missing
+							? waitForRefunds(plan, tokens, countRequest, counted, next, deadlineNanos,
+									Math.min(100, pauseMillis * 2))
+							: admitCounted(plan, tokens, countRequest, counted));
+			});
+	}
+
+	/** A request admitted by {@link #admitOrWait} no longer holds its reservation. */
+	void released(Admission admission) {
+		if (held != null && admission.where() == Where.SHARED && admission.reservedTokens() > 0) {
+			held.add(admission.plan().heldKey(), -admission.reservedTokens());
+		}
 	}
 
 	/**
@@ -136,7 +254,7 @@ class TenantLimiter {
 			requestsRemaining = Math.max(0, requestProbe.get().getValue().getRemainingTokens());
 			requestsReset = untilFull(plan.requests().getBandwidths()[0], requestsRemaining);
 		}
-		return new Admission(plan, verdict, 0, where, retryAfter, -1, -1, requestsRemaining, requestsReset);
+		return new Admission(plan, verdict, 0, 0, where, retryAfter, -1, -1, requestsRemaining, requestsReset);
 	}
 
 	private Admission submissionWithoutRedis(LimitPlan plan) {
@@ -158,12 +276,15 @@ class TenantLimiter {
 		};
 	}
 
-	/** Charges the difference between the tokens reserved at admission and those really used. */
-	public void settle(Admission admission, long actualTokens) {
+	/**
+	 * Charges {@code difference} more tokens to the admission's token bucket (a refund when negative); the future
+	 * completes when the bucket has it, or when that failed (logged; the charge is lost, as a refund lost to a
+	 * timeout). It never completes exceptionally.
+	 */
+	public CompletableFuture<Void> charge(Admission admission, long difference) {
 		LimitPlan plan = admission.plan();
-		long difference = actualTokens - admission.reservedTokens();
 		if (difference == 0 || plan.tokens() == null || admission.where() == Where.NONE) {
-			return;
+			return CompletableFuture.completedFuture(null);
 		}
 		if (admission.where() == Where.LOCAL) {
 			Bucket bucket = buckets.local(plan.tokensKey(), localPlans.plan(plan.tenant(), modelOf(plan)).tokens());
@@ -173,17 +294,19 @@ class TenantLimiter {
 			else {
 				bucket.consumeIgnoringRateLimits(difference);
 			}
-			return;
+			return CompletableFuture.completedFuture(null);
 		}
-		proxyManager.flatMap(manager -> {
+		return proxyManager.flatMap(manager -> {
 			AsyncBucketProxy bucket = buckets.shared(manager, plan.tokensKey(), plan.tokens());
 			return Mono.fromFuture(() -> difference < 0 ? bucket.addTokens(-difference)
 					: bucket.consumeIgnoringRateLimits(difference).thenApply(ignored -> null));
 		})
 			.timeout(timeout)
-			.subscribe(done -> {
-			}, failure -> log.debug("Could not settle {} tokens for {}: {}", difference, plan.scope(),
-					failure.toString()));
+			.doOnError(failure -> log.debug("Could not settle {} tokens for {}: {}", difference, plan.scope(),
+					failure.toString()))
+			.onErrorResume(failure -> Mono.empty())
+			.then()
+			.toFuture();
 	}
 
 	/** Tokens left in the plan's token bucket (the tightest bandwidth), or empty when tokens are not limited. */
@@ -253,7 +376,7 @@ class TenantLimiter {
 			requestsRemaining = Math.max(0, requestProbe.get().getValue().getRemainingTokens());
 			requestsReset = untilFull(plan.requests().getBandwidths()[0], requestsRemaining);
 		}
-		return new Admission(plan, verdict, verdict == Verdict.ADMITTED && tokenProbe.isPresent() ? tokens : 0, where,
+		return new Admission(plan, verdict, tokens, verdict == Verdict.ADMITTED && tokenProbe.isPresent() ? tokens : 0, where,
 				retryAfter, tokensRemaining, tokensReset, requestsRemaining, requestsReset);
 	}
 

@@ -3,6 +3,8 @@ package dev.spillway.gateway.request;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import reactor.core.publisher.Mono;
+
 import dev.spillway.gateway.core.BackendDefinition;
 
 import org.springframework.web.server.ServerWebExchange;
@@ -48,6 +50,8 @@ public final class LlmExchange {
 	private volatile boolean upstreamFailed;
 
 	private volatile boolean clientGone;
+
+	private volatile Mono<Void> endHold;
 
 	public LlmExchange(String pool, String requestId) {
 		this.pool = pool;
@@ -173,6 +177,20 @@ public final class LlmExchange {
 
 	public void markClientGone() {
 		this.clientGone = true;
+	}
+
+	/**
+	 * Makes the answer's remaining bytes wait for {@code work} once its usage is known: the tenant's charge is
+	 * settled before the client sees the end, so its next request finds the bucket reconciled. The caller bounds
+	 * the wait ({@code work} completes, empty, when its own timeout passes); work added later waits for both.
+	 */
+	public synchronized void holdEndUntil(Mono<Void> work) {
+		endHold = endHold == null ? work : endHold.and(work);
+	}
+
+	/** What the answer's remaining bytes wait for, or {@code null} when nothing holds them. */
+	public Mono<Void> endHold() {
+		return endHold;
 	}
 
 	/** What the owner of {@code slot} put there, or {@code null}. */

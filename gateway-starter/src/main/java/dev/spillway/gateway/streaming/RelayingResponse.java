@@ -3,6 +3,8 @@ package dev.spillway.gateway.streaming;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
@@ -28,8 +30,10 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
  * as it completes; silence longer than the idle timeout, an upstream failure, or an upstream end without
  * its terminal event, or an event larger than the limit closes the client's stream with its operation's error event. Cancelling (the client went away)
  * travels upstream, where Spring Cloud Gateway disposes the backend connection. A JSON answer is copied as it goes
- * by and read when its write ends, and a write cut short by the client's connection closing marks the request
- * cancelled.
+ * by and read as soon as it is whole (its top-level value closed): the piece that completes it is written once the
+ * answer was read, so work that must be done before the client sees the end (see {@link LlmExchange#holdEndUntil})
+ * holds it, as it holds the events of a stream from the one that made its usage known. A write cut short by the client's connection closing
+ * marks the request cancelled.
  */
 final class RelayingResponse extends ServerHttpResponseDecorator {
 
@@ -47,11 +51,15 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 
 	private final int maxEventBytes;
 
+	private final UnaryOperator<Mono<Void>> onLoop;
+
 	private volatile Throwable failure;
 
+	/** @param onLoop moves a hold's completion to the connection's event loop (it may complete on a Redis thread) */
 	RelayingResponse(ServerHttpResponse delegate, LlmExchange llm, UsageCollector usage, Duration idleTimeout,
-			int maxEventBytes) {
+			int maxEventBytes, UnaryOperator<Mono<Void>> onLoop) {
 		super(delegate);
+		this.onLoop = onLoop;
 		this.llm = llm;
 		this.usage = usage;
 		this.idleTimeout = idleTimeout;
@@ -68,7 +76,7 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 		}
 		// The answer is read however the write ends, before the request is settled: a client that left once it had
 		// been sent the whole body, before its end arrived, is still charged the usage it carried.
-		return super.writeWith(Flux.from(body).doOnNext(usage::onJsonBytes))
+		return super.writeWith(readAsItPasses(Flux.<DataBuffer>from(body)))
 			.doOnCancel(usage::onJsonEnd)
 			.doOnError(failure -> usage.onJsonEnd())
 			.then(Mono.fromRunnable(() -> {
@@ -77,6 +85,36 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 					llm.markClientGone();
 				}
 			}));
+	}
+
+	/**
+	 * {@code body} as it comes, read as it passes; the piece that makes the answer whole is passed on once the answer
+	 * has been read and what holds its end is done.
+	 */
+	private Flux<DataBuffer> readAsItPasses(Flux<DataBuffer> body) {
+		return body.concatMap(buffer -> {
+			if (!usage.onJsonBytes(buffer)) {
+				return Mono.just(buffer);
+			}
+			usage.onJsonEnd();
+			Mono<Void> hold = endHeld();
+			if (hold == null) {
+				return Mono.just(buffer);
+			}
+			// Released here only if it never went on: once written, the write owns it (and releases it on failure).
+			AtomicBoolean passedOn = new AtomicBoolean();
+			return hold.then(Mono.just(buffer)).doOnNext(piece -> passedOn.set(true)).doOnCancel(() -> {
+				if (!passedOn.get()) {
+					DataBufferUtils.release(buffer);
+				}
+			});
+		});
+	}
+
+	/** What the end of the answer waits for, on the event loop; {@code null} when nothing holds it. */
+	private Mono<Void> endHeld() {
+		Mono<Void> hold = llm.endHold();
+		return hold == null ? null : onLoop.apply(hold);
 	}
 
 	/**
@@ -125,7 +163,8 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 			return upstream.concatMapIterable(splitter::feed)
 				.doOnDiscard(DataBuffer.class, DataBufferUtils::release)
 				.filter(event -> usage.onEvent(event, clientWantsUsage))
-				.concatWith(Flux.defer(() -> ending(splitter, clientWantsUsage)));
+				.concatWith(Flux.defer(() -> ending(splitter, clientWantsUsage)))
+				.concatMap(this::afterHold);
 		});
 		Flux<DataBuffer> relayed = events.timeout(idleTimeout)
 			.map(bufferFactory()::wrap)
@@ -135,6 +174,12 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 		// (reactor-netty's trailerHeaders() does not complete then). StreamingResponseFilter absorbs the signal.
 		return getDelegate().writeAndFlushWith(relayed.map(Mono::just))
 			.then(Mono.defer(() -> failure == null ? Mono.empty() : Mono.error(new RelayedFailure(failure))));
+	}
+
+	/** {@code event}, once what holds the end of the answer is done (nothing, until its usage is known). */
+	private Mono<byte[]> afterHold(byte[] event) {
+		Mono<Void> hold = endHeld();
+		return hold == null ? Mono.just(event) : hold.thenReturn(event);
 	}
 
 	/** The last event, when the upstream ended without the blank line after it; an error when it was incomplete. */

@@ -6,6 +6,7 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.core.SpillwayFilterOrders;
+import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.KnownUsage;
 import dev.spillway.gateway.request.LlmExchange;
 
@@ -54,7 +55,7 @@ class StreamingResponseFilter implements GlobalFilter, Ordered {
 		usage.onIdentified(id -> settlement.answerIdentified(llm, id));
 		llm.answer(usage);
 		RelayingResponse response = new RelayingResponse(exchange.getResponse(), llm, usage, idleTimeout,
-				maxEventBytes);
+				maxEventBytes, hold -> EventLoops.resumeOnLoop(exchange, hold));
 		return chain.filter(exchange.mutate().response(response).build())
 			.onErrorResume(RelayingResponse.RelayedFailure.class, reported -> Mono.empty())
 			.doFinally(signal -> settlement.settle(exchange, llm, signal));

@@ -63,6 +63,8 @@ final class UsageCollector implements Answer, AnswerSink {
 	/** Whether the JSON answer was read: pieces arriving later were not relayed, and are not its. Guarded by this. */
 	private boolean bodyRead;
 
+	private final JsonEnd jsonEnd = new JsonEnd();
+
 	private volatile boolean gzipped;
 
 	private volatile long promptTokens = -1;
@@ -144,10 +146,13 @@ final class UsageCollector implements Answer, AnswerSink {
 		return reading;
 	}
 
-	/** Copies a piece of a JSON answer without consuming it. */
-	synchronized void onJsonBytes(DataBuffer buffer) {
+	/**
+	 * Copies a piece of a JSON answer without consuming it; whether the answer is whole with it (its top-level value
+	 * closed), so it can be read before this last piece is passed on, whether or not the upstream ever ends the body.
+	 */
+	synchronized boolean onJsonBytes(DataBuffer buffer) {
 		if (bodyTooLarge || bodyRead) {
-			return;
+			return false;
 		}
 		if (body == null) {
 			body = new ByteArrayOutputStream(Math.max(256, buffer.readableByteCount()));
@@ -155,7 +160,7 @@ final class UsageCollector implements Answer, AnswerSink {
 		if (body.size() + buffer.readableByteCount() > MAX_JSON_BODY) {
 			bodyTooLarge = true;
 			body = null;
-			return;
+			return false;
 		}
 		try (DataBuffer.ByteBufferIterator parts = buffer.readableByteBuffers()) {
 			while (parts.hasNext()) {
@@ -163,8 +168,58 @@ final class UsageCollector implements Answer, AnswerSink {
 				byte[] bytes = new byte[part.remaining()];
 				part.get(bytes);
 				body.write(bytes, 0, bytes.length);
+				if (!gzipped) {
+					jsonEnd.scan(bytes);
+				}
 			}
 		}
+		return jsonEnd.reached;
+	}
+
+	/**
+	 * Finds where a JSON document's top-level value closes, byte by byte across pieces: brackets counted outside
+	 * strings. Invalid JSON may look whole early or never: it is then read as unreadable, as it would be at its end.
+	 */
+	private static final class JsonEnd {
+
+		private int depth;
+
+		private boolean started;
+
+		private boolean inString;
+
+		private boolean escaped;
+
+		private boolean reached;
+
+		void scan(byte[] bytes) {
+			for (int i = 0; i < bytes.length && !reached; i++) {
+				byte b = bytes[i];
+				if (inString) {
+					if (escaped) {
+						escaped = false;
+					}
+					else if (b == '\\') {
+						escaped = true;
+					}
+					else if (b == '"') {
+						inString = false;
+					}
+				}
+				else if (b == '"') {
+					inString = true;
+				}
+				else if (b == '{' || b == '[') {
+					depth++;
+					started = true;
+				}
+				else if (b == '}' || b == ']') {
+					depth--;
+					reached = started && depth == 0;
+				}
+			}
+		}
+
 	}
 
 	/** The JSON answer arrives gzip-compressed (a backend that ignored {@code Accept-Encoding: identity}). */

@@ -121,7 +121,7 @@ class RateLimitHeadersTests {
 
 	private static Admission admission(Limits limits, long tokensRemaining, long tokensResetNanos,
 			long requestsRemaining, long requestsResetNanos) {
-		return new Admission(plan(limits), Verdict.ADMITTED, 100, Where.SHARED, 0, tokensRemaining, tokensResetNanos,
+		return new Admission(plan(limits), Verdict.ADMITTED, 100, 100, Where.SHARED, 0, tokensRemaining, tokensResetNanos,
 				requestsRemaining, requestsResetNanos);
 	}
 

@@ -1,0 +1,57 @@
+package dev.spillway.gateway.limit;
+
+import dev.spillway.gateway.limit.CompletionSizes.Reserved;
+
+/**
+ * One admitted request's account with its tenant's token bucket: what it has been charged so far (its reservation
+ * at first), the learned reservation it took, and whether it still holds its reservation. It is settled as soon as
+ * the answer's usage is known and again, if anything changed, when the body has ended.
+ */
+final class Charge {
+
+	private final Admission admission;
+
+	private final Reserved reserved;
+
+	private long charged;
+
+	private boolean released;
+
+	/** @param reserved the learned reservation, or {@code null} when the request set its own cap */
+	Charge(Admission admission, Reserved reserved) {
+		this.admission = admission;
+		this.reserved = reserved;
+		this.charged = admission.reservedTokens();
+	}
+
+	Admission admission() {
+		return admission;
+	}
+
+	/** The request has used {@code tokens} in all: returns what is still to be charged (negative: refunded). */
+	synchronized long usedInAll(long tokens) {
+		long difference = tokens - charged;
+		charged = tokens;
+		return difference;
+	}
+
+	/** The answer reported {@code completionTokens}: remembered for learning when the reservation was learned. */
+	void answered(long completionTokens) {
+		if (reserved != null) {
+			reserved.answered(completionTokens);
+		}
+	}
+
+	/** Whether this call released the request's hold (true once). */
+	synchronized boolean release() {
+		if (released) {
+			return false;
+		}
+		released = true;
+		if (reserved != null) {
+			reserved.ended();
+		}
+		return true;
+	}
+
+}
