@@ -45,7 +45,11 @@ public final class SideBySide {
 			"spillway-nolimits", List.of("--spillway.limits.tiers.open.models.unused.requests-per-minute=1",
 					"--spillway.tenants.demo.tier=open"),
 			"spillway-noredisobs", List.of("--management.observations.enable.lettuce=false",
-					"--management.metrics.enable.lettuce=false"));
+					"--management.metrics.enable.lettuce=false"),
+			// The end of an answer does not wait for the tenant's settlement (settled in the background).
+			"spillway-settle-after", List.of("--spillway.limits.settle-timeout=0s"),
+			// No waiting for refunds, so no count of held tokens either.
+			"spillway-nowait", List.of("--spillway.limits.wait-for-held.max-wait=0s"));
 
 	private static final List<String> GATEWAY_FLAGS = List.of("-Xms256m", "-Xmx1g", "-XX:+UseG1GC");
 

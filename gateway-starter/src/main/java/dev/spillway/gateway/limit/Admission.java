@@ -14,9 +14,32 @@ package dev.spillway.gateway.limit;
  * @param tokensResetNanos time until the per-minute token bandwidth is full again
  * @param requestsRemaining requests left in the per-minute bandwidth
  * @param requestsResetNanos time until the per-minute request bandwidth is full again
+ * @param heldTokens tokens this admission counts among its scope's held tokens (see {@code HeldTokens}), or 0
  */
 record Admission(LimitPlan plan, Verdict verdict, long requestedTokens, long reservedTokens, Where where, long retryAfterNanos,
-		long tokensRemaining, long tokensResetNanos, long requestsRemaining, long requestsResetNanos) {
+		long tokensRemaining, long tokensResetNanos, long requestsRemaining, long requestsResetNanos, long heldTokens) {
+
+	Admission(LimitPlan plan, Verdict verdict, long requestedTokens, long reservedTokens, Where where,
+			long retryAfterNanos, long tokensRemaining, long tokensResetNanos, long requestsRemaining,
+			long requestsResetNanos) {
+		this(plan, verdict, requestedTokens, reservedTokens, where, retryAfterNanos, tokensRemaining, tokensResetNanos,
+				requestsRemaining, requestsResetNanos, 0);
+	}
+
+	Admission withHeldTokens(long held) {
+		return new Admission(plan, verdict, requestedTokens, reservedTokens, where, retryAfterNanos, tokensRemaining,
+				tokensResetNanos, requestsRemaining, requestsResetNanos, held);
+	}
+
+	/**
+	 * Whether less than half of the tenant's tokens per minute were left after this admission. Far from the limit,
+	 * the next request fits whether or not this one's refund has landed: its end need not wait for its settlement, nor
+	 * its reservation be counted as held.
+	 */
+	boolean nearLimit() {
+		Long perMinute = plan.values().tokensPerMinute();
+		return perMinute != null && tokensRemaining >= 0 && tokensRemaining * 2 < perMinute;
+	}
 
 	/** Whether the request may go on, and if not, which limit stopped it. */
 	public enum Verdict {

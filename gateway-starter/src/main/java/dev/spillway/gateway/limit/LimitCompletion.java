@@ -39,7 +39,8 @@ class LimitCompletion implements AnswerCompletion {
 		}
 		CompletableFuture<Void> settled = settle(charge,
 				fromBackend ? usage.promptTokens() + usage.completionTokens() : 0);
-		if (!settled.isDone() && !settleTimeout.isZero()) {
+		// Far from the limit the next request fits whether or not this refund has landed: the end need not wait.
+		if (!settled.isDone() && !settleTimeout.isZero() && charge.admission().nearLimit()) {
 			usage.llm().holdEndUntil(Mono.fromFuture(settled, true).timeout(settleTimeout, Mono.empty()).cache());
 		}
 	}

@@ -64,6 +64,9 @@ class TenantLimiter {
 
 	private final Map<String, AtomicInteger> waiters = new ConcurrentHashMap<>();
 
+	/** Per scope, whether its last admission here left it near its limit: bounded by the configured scopes. */
+	private final Map<String, Boolean> lastNearLimit = new ConcurrentHashMap<>();
+
 	private volatile long skipRedisUntilNanos;
 
 	TenantLimiter(LimitBuckets buckets, Duration timeout, Duration retryInterval, RedisDownPolicy policy,
@@ -115,7 +118,7 @@ class TenantLimiter {
 	 * {@code tokens} is asked again at every try: a reservation learned meanwhile applies.
 	 */
 	public Mono<Admission> admitOrWait(LimitPlan plan, LongSupplier tokens, boolean countRequest) {
-		if (held == null || maxWait.isZero() || maxWaiters == 0 || plan.tokens() == null) {
+		if (held == null || maxWait.isZero() || maxWaiters == 0 || plan.tokensPerMinuteBandwidth() < 0) {
 			return Mono.defer(() -> admit(plan, tokens.getAsLong(), countRequest));
 		}
 		AtomicLong counted = new AtomicLong();
@@ -135,21 +138,36 @@ class TenantLimiter {
 	}
 
 	/**
-	 * An admission, counted among the scope's held tokens before it is tried, so a request refused right after this
-	 * one was admitted sees it (the count and the buckets are on different connections, but the count is sent
-	 * first); uncounted at once when refused: waiters do not hold tokens for each other.
+	 * An admission, counted among the scope's held tokens when it is near the limit. Counted before it is tried when
+	 * the scope's last admission here was near the limit (or none was seen), so a request refused right after this
+	 * one was admitted sees it (the count and the buckets are on different connections, but the count is sent first);
+	 * otherwise counted after it, if it turned out near. Uncounted at once when refused: waiters do not hold tokens
+	 * for each other. Far from the limit nothing is counted: no Redis command.
 	 */
 	private Mono<Admission> admitCounted(LimitPlan plan, LongSupplier tokens, boolean countRequest, AtomicLong counted) {
 		return Mono.defer(() -> {
 			long asked = tokens.getAsLong();
 			uncount(plan, counted);
-			counted.set(asked);
-			held.add(plan.heldKey(), asked);
-			return admit(plan, asked, countRequest);
-		}).doOnNext(admission -> {
-			if (!admission.admitted() || admission.where() != Where.SHARED) {
-				uncount(plan, counted);
+			if (lastNearLimit.getOrDefault(plan.scope(), Boolean.TRUE)) {
+				counted.set(asked);
+				held.add(plan.heldKey(), asked);
 			}
+			return admit(plan, asked, countRequest);
+		}).map(admission -> {
+			if (admission.where() != Where.SHARED) {
+				uncount(plan, counted);
+				return admission;
+			}
+			lastNearLimit.put(plan.scope(), !admission.admitted() || admission.nearLimit());
+			if (!admission.admitted()) {
+				uncount(plan, counted);
+				return admission;
+			}
+			if (counted.get() == 0 && admission.nearLimit()) {
+				counted.set(admission.reservedTokens());
+				held.add(plan.heldKey(), admission.reservedTokens());
+			}
+			return admission.withHeldTokens(counted.get());
 		});
 	}
 
@@ -191,8 +209,8 @@ class TenantLimiter {
 
 	/** A request admitted by {@link #admitOrWait} no longer holds its reservation. */
 	void released(Admission admission) {
-		if (held != null && admission.where() == Where.SHARED && admission.reservedTokens() > 0) {
-			held.add(admission.plan().heldKey(), -admission.reservedTokens());
+		if (held != null && admission.heldTokens() > 0) {
+			held.add(admission.plan().heldKey(), -admission.heldTokens());
 		}
 	}
 

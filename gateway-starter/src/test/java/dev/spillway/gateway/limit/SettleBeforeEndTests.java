@@ -66,20 +66,24 @@ class SettleBeforeEndTests {
 
 	@Test
 	void theRefundIsInTheBucketWhenTheClientHasTheEnd() {
-		// The default 50 ms would do; a loaded CI machine must not turn a slow Redis reply into a failed test.
-		GatewayClient client = start(Map.of("spillway.limits.settle-timeout", "5s"));
+		// The default 50 ms would do; a loaded CI machine must not turn a slow Redis reply into a failed test. Every
+		// request reserves 150 of the 300 tokens a minute, so each leaves the tenant near its limit (less than half of
+		// the minute left), where the end waits for the settlement.
+		GatewayClient client = start(Map.of("spillway.limits.settle-timeout", "5s",
+				"spillway.limits.tiers.small.tokens-per-minute", 300, "spillway.limits.default-completion-reservation", 150,
+				"spillway.limits.reservation.learn", false));
 
 		GatewayClient.Answer answer = client.post("/v1/chat/completions", KEY, QUESTION + "}");
 		long usedByJson = json.readTree(answer.body()).path("usage").path("total_tokens").asLong();
-		assertThat(available()).as("charged the JSON answer's usage, its 1,024-token reservation refunded")
-			.isEqualTo(2_000 - usedByJson);
+		assertThat(available()).as("charged the JSON answer's usage, its reservation refunded")
+			.isEqualTo(300 - usedByJson);
 
 		List<Chunk> chunks = client.stream("/v1/chat/completions", KEY,
 				QUESTION + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}")
 			.collectList()
 			.block(Duration.ofSeconds(20));
 		long usedByStream = usage(GatewayClient.events(chunks));
-		assertThat(available()).as("and the stream's").isEqualTo(2_000 - usedByJson - usedByStream);
+		assertThat(available()).as("and the stream's").isEqualTo(300 - usedByJson - usedByStream);
 	}
 
 	@Test
