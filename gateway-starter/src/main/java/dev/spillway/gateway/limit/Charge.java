@@ -13,19 +13,56 @@ final class Charge {
 
 	private final Reserved reserved;
 
+	private final BudgetAdmission budget;
+
+	private final String model;
+
 	private long charged;
+
+	private long chargedMicros;
 
 	private boolean released;
 
-	/** @param reserved the learned reservation, or {@code null} when the request set its own cap */
-	Charge(Admission admission, Reserved reserved) {
+	private boolean spendCounted;
+
+	/**
+	 * @param reserved the learned reservation, or {@code null} when the request set its own cap
+	 * @param budget the reservation on the tenant's spend budgets
+	 * @param model the model the request is priced as
+	 */
+	Charge(Admission admission, Reserved reserved, BudgetAdmission budget, String model) {
 		this.admission = admission;
 		this.reserved = reserved;
+		this.budget = budget;
+		this.model = model;
 		this.charged = admission.reservedTokens();
+		this.chargedMicros = budget.reservedMicros();
 	}
 
 	Admission admission() {
 		return admission;
+	}
+
+	BudgetAdmission budget() {
+		return budget;
+	}
+
+	String model() {
+		return model;
+	}
+
+	/** The request cost {@code micros} in all: returns what is still to be charged to its budgets. */
+	synchronized long costInAll(long micros) {
+		long difference = micros - chargedMicros;
+		chargedMicros = micros;
+		return difference;
+	}
+
+	/** Whether the request's real spend is still to be counted in the metrics (true once). */
+	synchronized boolean countSpend() {
+		boolean first = !spendCounted;
+		spendCounted = true;
+		return first;
 	}
 
 	/** The request has used {@code tokens} in all: returns what is still to be charged (negative: refunded). */

@@ -12,6 +12,11 @@ import dev.spillway.gateway.limit.api.SubmissionLimits;
 import dev.spillway.gateway.limit.api.TenantLimitsReport;
 import dev.spillway.gateway.request.AnswerCompletion;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
+import dev.spillway.gateway.pricing.api.Prices;
+
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -37,7 +42,7 @@ public class LimitAutoConfiguration {
 	@Bean
 	LimitPlans spillwayLimitPlans(SpillwayProperties properties, LimitProperties limits,
 			TenantLimitsProperties overrides, Tenants tenants, SharedStateSettings shared) {
-		LimitTiersCheck.check(properties, limits);
+		LimitTiersCheck.check(properties, limits, overrides);
 		return new LimitPlans(limits, overrides, tenants, shared.keyPrefix(), 1);
 	}
 
@@ -73,13 +78,32 @@ public class LimitAutoConfiguration {
 
 	@Bean
 	LimitFilter spillwayLimitFilter(LimitPlans plans, TenantLimiter limiter, LimitRejection rejection,
-			LimitProperties limits, CompletionSizes sizes) {
-		return new LimitFilter(plans, limiter, rejection, limits.getReservation().isLearn() ? sizes : null);
+			LimitProperties limits, CompletionSizes sizes, BudgetLedger ledger, BudgetCosts costs, BudgetMetrics metrics) {
+		return new LimitFilter(plans, limiter, rejection, limits.getReservation().isLearn() ? sizes : null, ledger,
+				costs, metrics);
 	}
 
 	@Bean
-	AnswerCompletion spillwayLimitCompletion(TenantLimiter limiter, LimitProperties limits) {
-		return new LimitCompletion(limiter, limits.getSettleTimeout());
+	BudgetLedger spillwayBudgetLedger(ReactiveRedisConnectionFactory redis, SharedStateSettings shared,
+			@Qualifier("spillwayClock") Clock clock, LimitProperties limits, TenantLimiter limiter) {
+		return new BudgetLedger(new ReactiveStringRedisTemplate(redis), shared.keyPrefix(), shared.commandTimeout(),
+				clock, limits.getBudgets().getZone(), limits.getWhenRedisDown(), limits.getLocalInstances(), limiter);
+	}
+
+	@Bean
+	BudgetCosts spillwayBudgetCosts(ObjectProvider<Prices> prices, LimitProperties limits) {
+		return new BudgetCosts(prices.getIfAvailable(), limits.getBudgets());
+	}
+
+	@Bean
+	BudgetMetrics spillwayBudgetMetrics(ObjectProvider<MeterRegistry> registry) {
+		return new BudgetMetrics(registry.getIfAvailable());
+	}
+
+	@Bean
+	AnswerCompletion spillwayLimitCompletion(TenantLimiter limiter, BudgetLedger ledger, BudgetCosts costs,
+			BudgetMetrics metrics, LimitProperties limits) {
+		return new LimitCompletion(limiter, ledger, costs, metrics, limits.getSettleTimeout());
 	}
 
 	@Bean
@@ -90,8 +114,9 @@ public class LimitAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	TenantLimitsReport spillwayTenantLimitsReport(Tenants tenants, LimitPlans plans, TenantLimiter limiter) {
-		return new LimitReport(tenants, plans, limiter);
+	TenantLimitsReport spillwayTenantLimitsReport(Tenants tenants, LimitPlans plans, TenantLimiter limiter,
+			BudgetLedger ledger) {
+		return new LimitReport(tenants, plans, limiter, ledger);
 	}
 
 }

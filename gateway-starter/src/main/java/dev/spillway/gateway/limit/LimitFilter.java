@@ -38,12 +38,22 @@ class LimitFilter implements GlobalFilter, Ordered {
 
 	private final CompletionSizes sizes;
 
+	private final BudgetLedger ledger;
+
+	private final BudgetCosts costs;
+
+	private final BudgetMetrics metrics;
+
 	/** @param sizes what learned reservations come from, or {@code null} to reserve the configured default */
-	LimitFilter(LimitPlans plans, TenantLimiter limiter, LimitRejection rejection, CompletionSizes sizes) {
+	LimitFilter(LimitPlans plans, TenantLimiter limiter, LimitRejection rejection, CompletionSizes sizes,
+			BudgetLedger ledger, BudgetCosts costs, BudgetMetrics metrics) {
 		this.plans = plans;
 		this.limiter = limiter;
 		this.rejection = rejection;
 		this.sizes = sizes;
+		this.ledger = ledger;
+		this.costs = costs;
+		this.metrics = metrics;
 	}
 
 	@Override
@@ -77,16 +87,45 @@ class LimitFilter implements GlobalFilter, Ordered {
 				last.ended();
 			}
 		};
-		// The reply arrives on a Lettuce I/O thread (or a timer thread after a timeout): the chain goes on elsewhere.
-		return EventLoops.resumeOnLoop(exchange, limiter.admitOrWait(plan, tokens, !llm.requestPrepaid()))
+		Mono<BudgetAdmission> budget;
+		long estimateMicros = 0;
+		if (plan.values().hasBudget()) {
+			long estimate = tokens.getAsLong();
+			estimateMicros = costs.micros(request.model(), request.promptTokens(), 0, estimate - request.promptTokens(), 0);
+			if (estimateMicros < 0) {
+				notInFlight.run();
+				return rejection.writeUnpriced(exchange, llm.tenant(), request.model());
+			}
+			budget = ledger.reserve(plan, estimateMicros);
+		}
+		else {
+			budget = Mono.just(BudgetAdmission.none(llm.tenant()));
+		}
+		long estimatedCost = estimateMicros;
+		// The budget's script and the buckets' commands are sent at once: the budget adds no round trip in sequence.
+		// The replies arrive on Lettuce I/O threads (or a timer thread after a timeout): the chain goes on elsewhere.
+		return EventLoops.resumeOnLoop(exchange, Mono.zip(limiter.admitOrWait(plan, tokens, !llm.requestPrepaid()), budget))
 			.doOnCancel(notInFlight)
-			.flatMap(admission -> {
+			.flatMap(admitted -> {
+				Admission admission = admitted.getT1();
+				BudgetAdmission spend = admitted.getT2();
 				headers(exchange, admission);
+				if (spend.refused()) {
+					notInFlight.run();
+					if (admission.admitted()) {
+						limiter.undo(admission);
+					}
+					if (spend.outcome() == BudgetAdmission.Outcome.EXCEEDED) {
+						metrics.refused(spend.tenant(), spend.refusedBy().name());
+					}
+					return rejection.writeBudget(exchange, spend, estimatedCost);
+				}
 				if (!admission.admitted()) {
 					notInFlight.run();
+					ledger.charge(spend, -spend.reservedMicros());
 					return rejection.write(exchange, admission, admission.requestedTokens());
 				}
-				llm.put(CHARGE, new Charge(admission, reserved.get()));
+				llm.put(CHARGE, new Charge(admission, reserved.get(), spend, request.model()));
 				return chain.filter(exchange);
 			});
 	}

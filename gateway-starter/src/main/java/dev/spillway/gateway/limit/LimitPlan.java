@@ -36,7 +36,7 @@ record LimitPlan(String tenant, String scope, Limits values, BucketConfiguration
 	}
 
 	boolean unlimited() {
-		return tokens == null && requests == null;
+		return tokens == null && requests == null && !values.hasBudget();
 	}
 
 }

@@ -1,6 +1,9 @@
 package dev.spillway.gateway.limit;
 
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -8,6 +11,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.PositiveOrZero;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
@@ -60,6 +64,18 @@ public class LimitProperties {
 	/** Waiting, instead of refusing, for a request that does not fit only because of tokens other requests hold. */
 	@Valid
 	private WaitForHeld waitForHeld = new WaitForHeld();
+
+	/** Spend budgets: when their days and months renew, and what a model without a price costs. */
+	@Valid
+	private Budgets budgets = new Budgets();
+
+	public Budgets getBudgets() {
+		return budgets;
+	}
+
+	public void setBudgets(Budgets budgets) {
+		this.budgets = budgets;
+	}
 
 	public Duration getSettleTimeout() {
 		return settleTimeout;
@@ -139,6 +155,33 @@ public class LimitProperties {
 		/** Tokens per day, a quota that renews at midnight UTC. */
 		@Min(1)
 		private Long tokensPerDay;
+
+		/**
+		 * Spend per day, in the currency of {@code spillway.pricing}, renewed at midnight in
+		 * {@code spillway.limits.budgets.zone}. A tenant's budget: not for a model override.
+		 */
+		@PositiveOrZero
+		private BigDecimal dailyBudget;
+
+		/** Spend per calendar month, renewed on the 1st at midnight in {@code spillway.limits.budgets.zone}. */
+		@PositiveOrZero
+		private BigDecimal monthlyBudget;
+
+		public BigDecimal getDailyBudget() {
+			return dailyBudget;
+		}
+
+		public void setDailyBudget(BigDecimal dailyBudget) {
+			this.dailyBudget = dailyBudget;
+		}
+
+		public BigDecimal getMonthlyBudget() {
+			return monthlyBudget;
+		}
+
+		public void setMonthlyBudget(BigDecimal monthlyBudget) {
+			this.monthlyBudget = monthlyBudget;
+		}
 
 		public Long getTokensPerMinute() {
 			return tokensPerMinute;
@@ -297,6 +340,70 @@ public class LimitProperties {
 		public void setMaxWaiters(int maxWaiters) {
 			this.maxWaiters = maxWaiters;
 		}
+
+	}
+
+	/** How spend budgets ({@code daily-budget}, {@code monthly-budget}) count. */
+	public static class Budgets {
+
+		/** The time zone whose midnight renews daily budgets, and whose 1st of the month renews monthly ones. */
+		@NotNull
+		private ZoneId zone = ZoneOffset.UTC;
+
+		/** What a request for a model without a price in {@code spillway.pricing} does under a budget. */
+		@NotNull
+		private UnpricedModels unpricedModels = UnpricedModels.REFUSE;
+
+		/** With {@code unpriced-models: charge-default}: the price per million input tokens. */
+		@PositiveOrZero
+		private double defaultInputPerMillion;
+
+		/** With {@code unpriced-models: charge-default}: the price per million output tokens. */
+		@PositiveOrZero
+		private double defaultOutputPerMillion;
+
+		public ZoneId getZone() {
+			return zone;
+		}
+
+		public void setZone(ZoneId zone) {
+			this.zone = zone;
+		}
+
+		public UnpricedModels getUnpricedModels() {
+			return unpricedModels;
+		}
+
+		public void setUnpricedModels(UnpricedModels unpricedModels) {
+			this.unpricedModels = unpricedModels;
+		}
+
+		public double getDefaultInputPerMillion() {
+			return defaultInputPerMillion;
+		}
+
+		public void setDefaultInputPerMillion(double defaultInputPerMillion) {
+			this.defaultInputPerMillion = defaultInputPerMillion;
+		}
+
+		public double getDefaultOutputPerMillion() {
+			return defaultOutputPerMillion;
+		}
+
+		public void setDefaultOutputPerMillion(double defaultOutputPerMillion) {
+			this.defaultOutputPerMillion = defaultOutputPerMillion;
+		}
+
+	}
+
+	/** What a request for a model without a price does under a spend budget: never free. */
+	public enum UnpricedModels {
+
+		/** Refused with 403 {@code model_not_priced}. */
+		REFUSE,
+
+		/** Charged {@code default-input-per-million} and {@code default-output-per-million}. */
+		CHARGE_DEFAULT
 
 	}
 

@@ -81,6 +81,38 @@ class LimitRejection {
 		return ErrorResponses.write(exchange, error);
 	}
 
+	/**
+	 * Writes the refusal of a request that does not fit its tenant's spend budget: 429 {@code budget_exceeded} with
+	 * {@code Retry-After} until the budget renews (which may be days away), or 503 when Redis cannot tell under
+	 * {@code fail-closed}.
+	 */
+	Mono<Void> writeBudget(ServerWebExchange exchange, BudgetAdmission budget, long estimateMicros) {
+		if (budget.outcome() == BudgetAdmission.Outcome.UNAVAILABLE) {
+			ErrorResponses.retryAfter(exchange.getResponse().getHeaders(), redisRetryInterval.toMillis());
+			return ErrorResponses.write(exchange, OpenAiError.server(HttpStatus.SERVICE_UNAVAILABLE, "limits_unavailable",
+					"Tenant limits cannot be checked right now; the request was not sent. Please retry."));
+		}
+		BudgetLedger.Period period = budget.refusedBy();
+		long spent = budget.spentMicros()[budget.refusedIndex()];
+		long untilRenewal = Math.max(1, Duration.between(clock.instant(), period.renews()).toMillis());
+		ErrorResponses.retryAfter(exchange.getResponse().getHeaders(), untilRenewal);
+		return ErrorResponses.write(exchange, new OpenAiError(HttpStatus.TOO_MANY_REQUESTS, "budget", "budget_exceeded",
+				"The " + period.name() + " spend budget of tenant '" + budget.tenant() + "' ("
+						+ BudgetLedger.currency(period.budgetMicros()).toPlainString() + ") has "
+						+ BudgetLedger.currency(Math.max(0, period.budgetMicros() - spent)).toPlainString()
+						+ " left, less than this request's estimated cost of "
+						+ BudgetLedger.currency(estimateMicros).toPlainString() + "; it renews at " + period.renews()
+						+ ". Retrying before then will not succeed.",
+				null));
+	}
+
+	/** Writes the refusal of a request for a model without a price under a spend budget: 403 {@code model_not_priced}. */
+	Mono<Void> writeUnpriced(ServerWebExchange exchange, String tenant, String model) {
+		return ErrorResponses.write(exchange, new OpenAiError(HttpStatus.FORBIDDEN, "invalid_request_error",
+				"model_not_priced", "Model '" + model + "' has no price, and tenant '" + tenant
+						+ "' has a spend budget: the gateway does not serve it unpriced.", "model"));
+	}
+
 	/** How long {@code bandwidth} takes to refill {@code amount}: the room one more refused request needs. */
 	private static long refillMillis(Bandwidth bandwidth, long amount) {
 		double nanos = (double) bandwidth.getRefillPeriodNanos() / bandwidth.getRefillTokens() * Math.max(1, amount);

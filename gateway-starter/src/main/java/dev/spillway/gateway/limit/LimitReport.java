@@ -23,10 +23,13 @@ class LimitReport implements TenantLimitsReport {
 
 	private final TenantLimiter limiter;
 
-	LimitReport(Tenants tenants, LimitPlans plans, TenantLimiter limiter) {
+	private final BudgetLedger ledger;
+
+	LimitReport(Tenants tenants, LimitPlans plans, TenantLimiter limiter, BudgetLedger ledger) {
 		this.tenants = tenants;
 		this.plans = plans;
 		this.limiter = limiter;
+		this.ledger = ledger;
 	}
 
 	@Override
@@ -42,15 +45,21 @@ class LimitReport implements TenantLimitsReport {
 		limits.put("tokensPerDay", plan.values().tokensPerDay());
 		Mono<Long> tokens = limiter.availableTokens(plan).defaultIfEmpty(-1L).onErrorReturn(-2L);
 		Mono<Long> requests = limiter.availableRequests(plan).defaultIfEmpty(-1L).onErrorReturn(-2L);
-		return Mono.zip(tokens, requests).timeout(VIEW_TIMEOUT, Mono.just(Tuples.of(-2L, -2L))).map(available -> {
-			Map<String, Object> remaining = new LinkedHashMap<>();
-			remaining.put("tokens", describe(available.getT1()));
-			remaining.put("requests", describe(available.getT2()));
-			Map<String, Object> view = new LinkedHashMap<>();
-			view.put("limits", limits);
-			view.put("remaining", remaining);
-			return view;
-		});
+		Mono<Map<String, Object>> budgets = ledger.view(plan);
+		return Mono.zip(tokens, requests, budgets)
+			.timeout(VIEW_TIMEOUT, Mono.just(Tuples.of(-2L, -2L, Map.of())))
+			.map(available -> {
+				Map<String, Object> remaining = new LinkedHashMap<>();
+				remaining.put("tokens", describe(available.getT1()));
+				remaining.put("requests", describe(available.getT2()));
+				Map<String, Object> view = new LinkedHashMap<>();
+				view.put("limits", limits);
+				view.put("remaining", remaining);
+				if (!available.getT3().isEmpty()) {
+					view.put("budgets", available.getT3());
+				}
+				return view;
+			});
 	}
 
 	@Override

@@ -207,6 +207,27 @@ class TenantLimiter {
 			});
 	}
 
+	/** Whether admissions are applying the Redis-down policy without trying Redis (after a recent failure). */
+	boolean skippingRedis() {
+		return System.nanoTime() < skipRedisUntilNanos;
+	}
+
+	/** Redis failed a limits command: admissions apply the policy for the retry interval. */
+	void redisFailed(Throwable failure) {
+		skipRedisUntilNanos = System.nanoTime() + retryInterval.toNanos();
+		log.warn("Tenant limits could not reach Redis ({}); applying policy {} for {} ms", failure.toString(), policy,
+				retryInterval.toMillis());
+	}
+
+	/** Gives back what an admission took (its tokens, and its request when it counted one): the request did not go. */
+	void undo(Admission admission) {
+		charge(admission, -admission.reservedTokens());
+		if (admission.requestsRemaining() >= 0 && admission.where() != Where.NONE) {
+			giveBack(admission.plan(), admission.where(), admission.plan().requestsKey(), 1);
+		}
+		released(admission);
+	}
+
 	/** A request admitted by {@link #admitOrWait} no longer holds its reservation. */
 	void released(Admission admission) {
 		if (held != null && admission.heldTokens() > 0) {
@@ -237,9 +258,7 @@ class TenantLimiter {
 		return proxyManager.flatMap(shared)
 			.timeout(timeout)
 			.onErrorResume(failure -> {
-				skipRedisUntilNanos = System.nanoTime() + retryInterval.toNanos();
-				log.warn("Tenant limits could not reach Redis ({}); applying policy {} for {} ms", failure.toString(),
-						policy, retryInterval.toMillis());
+				redisFailed(failure);
 				return Mono.fromSupplier(withoutRedis);
 			});
 	}

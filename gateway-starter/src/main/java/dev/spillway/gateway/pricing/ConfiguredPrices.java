@@ -24,6 +24,30 @@ class ConfiguredPrices implements Prices {
 	}
 
 	@Override
+	public long costMicros(String model, long promptTokens, long cachedPromptTokens, long completionTokens,
+			long reasoningTokens) {
+		PricingProperties.Price price = price(model);
+		if (price == null) {
+			return -1;
+		}
+		return micros(price.getInputPerMillion(), price.getCachedInputPerMillion(), promptTokens, cachedPromptTokens,
+				price.getOutputPerMillion(), price.getReasoningPerMillion(), completionTokens, reasoningTokens);
+	}
+
+	/**
+	 * A price per million tokens is a price in millionths per token: the cost in millionths is tokens × price,
+	 * rounded up once at the end.
+	 */
+	static long micros(double input, Double cachedInput, long prompt, long cachedPrompt, double output,
+			Double reasoning, long completion, long reasoningTokens) {
+		long cached = Math.max(0, Math.min(prompt, cachedPrompt));
+		long thinking = Math.max(0, Math.min(completion, reasoningTokens));
+		double cost = (prompt - cached) * input + cached * (cachedInput != null ? cachedInput : input)
+				+ (completion - thinking) * output + thinking * (reasoning != null ? reasoning : output);
+		return (long) Math.ceil(cost - 1e-9);
+	}
+
+	@Override
 	public Set<String> pricedModels() {
 		return prices.keySet();
 	}

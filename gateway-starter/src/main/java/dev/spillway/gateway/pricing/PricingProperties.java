@@ -38,6 +38,30 @@ public class PricingProperties {
 		@jakarta.validation.constraints.PositiveOrZero
 		private double outputPerMillion;
 
+		/** Price per million prompt tokens served from the provider's prompt cache; unset: the input price. */
+		@jakarta.validation.constraints.PositiveOrZero
+		private Double cachedInputPerMillion;
+
+		/** Price per million reasoning tokens (part of the completion); unset: the output price. */
+		@jakarta.validation.constraints.PositiveOrZero
+		private Double reasoningPerMillion;
+
+		public Double getCachedInputPerMillion() {
+			return cachedInputPerMillion;
+		}
+
+		public void setCachedInputPerMillion(Double cachedInputPerMillion) {
+			this.cachedInputPerMillion = cachedInputPerMillion;
+		}
+
+		public Double getReasoningPerMillion() {
+			return reasoningPerMillion;
+		}
+
+		public void setReasoningPerMillion(Double reasoningPerMillion) {
+			this.reasoningPerMillion = reasoningPerMillion;
+		}
+
 		public double getInputPerMillion() {
 			return inputPerMillion;
 		}

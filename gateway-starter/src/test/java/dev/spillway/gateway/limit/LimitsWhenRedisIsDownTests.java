@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.GatewayClient.Answer;
@@ -27,6 +28,8 @@ class LimitsWhenRedisIsDownTests {
 	static final String BODY = "{\"model\":\"gpt-4o\",\"max_tokens\":300,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
 	static final Map<String, String> KEY = Map.of("Authorization", "Bearer sk-acme");
+
+	static final JsonMapper json = JsonMapper.builder().build();
 
 	private final MockOpenAiServer backend = MockOpenAiServer.start(MockDeployment.unlimited("gpt-4o"));
 
@@ -90,7 +93,53 @@ class LimitsWhenRedisIsDownTests {
 		assertThat(refused).isEqualTo(8 - admitted);
 	}
 
+	@Test
+	void localEnforcesThisInstancesShareOfASpendBudget() {
+		// Tokens are not what stops it here: only the budget, 2.00 a day shared by two instances, at 1,000 per
+		// million tokens (1,000 millionths a token); each request is estimated at its prompt plus 300 tokens.
+		GatewayClient gateway = start("local", Map.of("spillway.limits.tiers.default.tokens-per-minute", 1_000_000_000,
+				"spillway.limits.tiers.default.daily-budget", "2.00", "spillway.pricing.gpt-4o.input-per-million", 1000,
+				"spillway.pricing.gpt-4o.output-per-million", 1000));
+		redis.stop();
+
+		long spent = 0;
+		Answer refused = null;
+		for (int i = 0; i < 200 && refused == null; i++) {
+			Answer answer = gateway.post("/v1/chat/completions", KEY, BODY);
+			if (answer.status() == 200) {
+				spent += 1000 * json.readTree(answer.body()).path("usage").path("total_tokens").asLong();
+			}
+			else {
+				refused = answer;
+			}
+		}
+
+		assertThat(refused).isNotNull();
+		assertThat(refused.status()).isEqualTo(429);
+		assertThat(refused.body()).contains("\"code\":\"budget_exceeded\"");
+		// This instance's share is 1.00: what it settled stays within it, and the next estimate (~310,000) did not fit.
+		assertThat(spent).isLessThanOrEqualTo(1_000_000).isGreaterThan(1_000_000 - 2 * 310_000);
+	}
+
+	@Test
+	void failClosedRefusesABudgetedTenantWith503() {
+		GatewayClient gateway = start("fail-closed", Map.of("spillway.limits.tiers.default.tokens-per-minute", 1_000_000_000,
+				"spillway.limits.tiers.default.daily-budget", "2.00", "spillway.pricing.gpt-4o.input-per-million", 1000,
+				"spillway.pricing.gpt-4o.output-per-million", 1000));
+		redis.stop();
+
+		Answer answer = gateway.post("/v1/chat/completions", KEY, BODY);
+
+		assertThat(answer.status()).isEqualTo(503);
+		assertThat(answer.body()).contains("\"code\":\"limits_unavailable\"");
+		assertThat(backend.requests()).isEmpty();
+	}
+
 	private GatewayClient start(String policy) {
+		return start(policy, Map.of());
+	}
+
+	private GatewayClient start(String policy, Map<String, Object> extra) {
 		Map<String, Object> properties = new HashMap<>();
 		properties.put("server.port", 0);
 		properties.put("spring.data.redis.url", redis.url());
@@ -103,6 +152,7 @@ class LimitsWhenRedisIsDownTests {
 		properties.put("spillway.pools.gpt.backends[0].type", "azure");
 		properties.put("spillway.pools.gpt.backends[0].deployment", "gpt-4o");
 		properties.put("spillway.pools.gpt.backends[0].url", backend.baseUrl());
+		properties.putAll(extra);
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(TestGatewayApplication.class)
 			.properties(properties)
 			.run();
