@@ -49,7 +49,9 @@ public final class SideBySide {
 			// The end of an answer does not wait for the tenant's settlement (settled in the background).
 			"spillway-settle-after", List.of("--spillway.limits.settle-timeout=0s"),
 			// No waiting for refunds, so no count of held tokens either.
-			"spillway-nowait", List.of("--spillway.limits.wait-for-held.max-wait=0s"));
+			"spillway-nowait", List.of("--spillway.limits.wait-for-held.max-wait=0s"),
+			// The same as spillway in a JVM of its own: the spread between two processes of one build.
+			"spillway-same", List.of());
 
 	private static final List<String> GATEWAY_FLAGS = List.of("-Xms256m", "-Xmx1g", "-XX:+UseG1GC");
 
