@@ -43,6 +43,17 @@ record BudgetAdmission(String tenant, Outcome outcome, List<Period> periods, lon
 		return outcome == Outcome.EXCEEDED || outcome == Outcome.UNAVAILABLE;
 	}
 
+	/** Whether less than half of one of the budgets was left after this reservation (see {@link Admission#nearLimit}). */
+	boolean nearLimit() {
+		for (int i = 0; i < periods.size(); i++) {
+			long left = periods.get(i).budgetMicros() - spentMicros[i] - reservedMicros;
+			if (left * 2 < periods.get(i).budgetMicros()) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	/** The budget the request did not fit. */
 	Period refusedBy() {
 		return periods.get(refusedIndex);

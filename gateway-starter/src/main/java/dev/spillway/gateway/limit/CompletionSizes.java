@@ -3,6 +3,7 @@ package dev.spillway.gateway.limit;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -71,23 +72,41 @@ final class CompletionSizes {
 		}
 	}
 
-	/**
-	 * A request's reservation.
-	 *
-	 * @param tokens completion tokens to reserve
-	 * @param sizes the pair's history, where the answer's size goes
-	 * @param belowCeiling whether it counts among the pair's learned reservations in flight
-	 */
-	record Reserved(long tokens, Sizes sizes, boolean belowCeiling) {
+	/** A request's reservation: the completion tokens it reserves, and its place among the learned ones in flight. */
+	static final class Reserved {
+
+		private final long tokens;
+
+		private final Sizes sizes;
+
+		private final boolean belowCeiling;
+
+		private final AtomicBoolean ended = new AtomicBoolean();
+
+		Reserved(long tokens, Sizes sizes, boolean belowCeiling) {
+			this.tokens = tokens;
+			this.sizes = sizes;
+			this.belowCeiling = belowCeiling;
+		}
+
+		/** Completion tokens to reserve. */
+		long tokens() {
+			return tokens;
+		}
+
+		/** Whether it counts among the pair's learned reservations in flight. */
+		boolean belowCeiling() {
+			return belowCeiling;
+		}
 
 		/** Remembers the size of the request's answer. */
 		void answered(long completionTokens) {
 			sizes.add(completionTokens);
 		}
 
-		/** The request is no longer in flight. */
+		/** The request is no longer in flight; only the first call counts. */
 		void ended() {
-			if (belowCeiling) {
+			if (belowCeiling && ended.compareAndSet(false, true)) {
 				sizes.learnedInFlight.decrementAndGet();
 			}
 		}

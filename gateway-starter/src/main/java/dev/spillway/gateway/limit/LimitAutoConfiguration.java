@@ -36,7 +36,7 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 @EnableConfigurationProperties({ LimitProperties.class, TenantLimitsProperties.class })
 public class LimitAutoConfiguration {
 
-	/** How long a scope's count of held tokens outlives its last change (the holds of an instance that died). */
+	/** How long an instance's count of held tokens counts after its last change (the holds of an instance that died). */
 	private static final Duration HELD_EXPIRY = Duration.ofMinutes(5);
 
 	@Bean
@@ -54,10 +54,11 @@ public class LimitAutoConfiguration {
 
 	@Bean
 	TenantLimiter spillwayTenantLimiter(LimitBuckets buckets, LimitProperties limits, TenantLimitsProperties overrides,
-			Tenants tenants, SharedStateSettings shared, ReactiveRedisConnectionFactory redis) {
+			Tenants tenants, SharedStateSettings shared, ReactiveRedisConnectionFactory redis,
+			@Qualifier("spillwayClock") Clock clock) {
 		LimitProperties.WaitForHeld waiting = limits.getWaitForHeld();
 		HeldTokens held = waiting.getMaxWait().isZero() || waiting.getMaxWaiters() == 0 ? null
-				: new HeldTokens(new ReactiveStringRedisTemplate(redis), shared.commandTimeout(), HELD_EXPIRY);
+				: new HeldTokens(new ReactiveStringRedisTemplate(redis), shared.commandTimeout(), clock, HELD_EXPIRY);
 		return new TenantLimiter(buckets, shared.commandTimeout(), limits.getRedisRetryInterval(),
 				limits.getWhenRedisDown(),
 				new LimitPlans(limits, overrides, tenants, shared.keyPrefix(), limits.getLocalInstances()), held,

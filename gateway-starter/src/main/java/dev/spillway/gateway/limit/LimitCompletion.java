@@ -53,7 +53,8 @@ class LimitCompletion implements AnswerCompletion {
 				usage.completionTokens(), usage.reasoningTokens()) : 0;
 		CompletableFuture<Void> settled = settle(charge, tokens, micros, true);
 		// Far from the limit the next request fits whether or not this refund has landed: the end need not wait.
-		if (!settled.isDone() && !settleTimeout.isZero() && charge.admission().nearLimit()) {
+		if (!settled.isDone() && !settleTimeout.isZero()
+				&& (charge.admission().nearLimit() || charge.budget().nearLimit())) {
 			usage.llm().holdEndUntil(Mono.fromFuture(settled, true).timeout(settleTimeout, Mono.empty()).cache());
 		}
 	}

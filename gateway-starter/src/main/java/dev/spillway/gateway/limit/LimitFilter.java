@@ -1,5 +1,6 @@
 package dev.spillway.gateway.limit;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
@@ -74,11 +75,13 @@ class LimitFilter implements GlobalFilter, Ordered {
 			if (!learnable) {
 				return request.estimatedTokens();
 			}
-			Reserved now = sizes.reserve(llm.tenant(), request.model(), request.completionReservation());
-			Reserved before = reserved.getAndSet(now);
+			// The previous try's reservation ends first: a request holds one place among the learned ones at a time.
+			Reserved before = reserved.getAndSet(null);
 			if (before != null) {
 				before.ended();
 			}
+			Reserved now = sizes.reserve(llm.tenant(), request.model(), request.completionReservation());
+			reserved.set(now);
 			return request.promptTokens() + now.tokens();
 		};
 		Runnable notInFlight = () -> {
@@ -102,30 +105,48 @@ class LimitFilter implements GlobalFilter, Ordered {
 			budget = Mono.just(BudgetAdmission.none(llm.tenant()));
 		}
 		long estimatedCost = estimateMicros;
+		// What arrived before the client went away, given back if the request never went on.
+		AtomicReference<Admission> admissionArrived = new AtomicReference<>();
+		AtomicReference<BudgetAdmission> budgetArrived = new AtomicReference<>();
+		AtomicBoolean decided = new AtomicBoolean();
 		// The budget's script and the buckets' commands are sent at once: the budget adds no round trip in sequence.
 		// The replies arrive on Lettuce I/O threads (or a timer thread after a timeout): the chain goes on elsewhere.
-		return EventLoops.resumeOnLoop(exchange, Mono.zip(limiter.admitOrWait(plan, tokens, !llm.requestPrepaid()), budget))
-			.doOnCancel(notInFlight)
+		Mono<Admission> admission = limiter.admitOrWait(plan, tokens, !llm.requestPrepaid()).doOnNext(admissionArrived::set);
+		return EventLoops.resumeOnLoop(exchange, Mono.zip(admission, budget.doOnNext(budgetArrived::set)))
+			.doOnCancel(() -> {
+				if (decided.compareAndSet(false, true)) {
+					notInFlight.run();
+					Admission took = admissionArrived.get();
+					if (took != null && took.admitted()) {
+						limiter.undo(took);
+					}
+					BudgetAdmission spend = budgetArrived.get();
+					if (spend != null) {
+						ledger.charge(spend, -spend.reservedMicros());
+					}
+				}
+			})
 			.flatMap(admitted -> {
-				Admission admission = admitted.getT1();
+				decided.set(true);
+				Admission took = admitted.getT1();
 				BudgetAdmission spend = admitted.getT2();
-				headers(exchange, admission);
+				headers(exchange, took);
 				if (spend.refused()) {
 					notInFlight.run();
-					if (admission.admitted()) {
-						limiter.undo(admission);
+					if (took.admitted()) {
+						limiter.undo(took);
 					}
 					if (spend.outcome() == BudgetAdmission.Outcome.EXCEEDED) {
 						metrics.refused(spend.tenant(), spend.refusedBy().name());
 					}
 					return rejection.writeBudget(exchange, spend, estimatedCost);
 				}
-				if (!admission.admitted()) {
+				if (!took.admitted()) {
 					notInFlight.run();
 					ledger.charge(spend, -spend.reservedMicros());
-					return rejection.write(exchange, admission, admission.requestedTokens());
+					return rejection.write(exchange, took, took.requestedTokens());
 				}
-				llm.put(CHARGE, new Charge(admission, reserved.get(), spend, request.model()));
+				llm.put(CHARGE, new Charge(took, reserved.getAndSet(null), spend, request.model()));
 				return chain.filter(exchange);
 			});
 	}

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -388,6 +389,13 @@ public class LimitProperties {
 
 		public double getDefaultOutputPerMillion() {
 			return defaultOutputPerMillion;
+		}
+
+		/** Never free: {@code charge-default} needs a default price above 0. */
+		@AssertTrue(message = "spillway.limits.budgets.unpriced-models: charge-default needs default-input-per-million or default-output-per-million above 0")
+		public boolean isDefaultPriceSetWhenCharged() {
+			return unpricedModels != UnpricedModels.CHARGE_DEFAULT || defaultInputPerMillion > 0
+					|| defaultOutputPerMillion > 0;
 		}
 
 		public void setDefaultOutputPerMillion(double defaultOutputPerMillion) {

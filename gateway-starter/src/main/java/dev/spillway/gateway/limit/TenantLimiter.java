@@ -145,10 +145,16 @@ class TenantLimiter {
 	 * for each other. Far from the limit nothing is counted: no Redis command.
 	 */
 	private Mono<Admission> admitCounted(LimitPlan plan, LongSupplier tokens, boolean countRequest, AtomicLong counted) {
+		return admitCounted(plan, tokens, countRequest, counted, true);
+	}
+
+	/** @param countFirst whether it may be counted before it is tried (not a waiter's retry: see below) */
+	private Mono<Admission> admitCounted(LimitPlan plan, LongSupplier tokens, boolean countRequest, AtomicLong counted,
+			boolean countFirst) {
 		return Mono.defer(() -> {
 			long asked = tokens.getAsLong();
 			uncount(plan, counted);
-			if (lastNearLimit.getOrDefault(plan.scope(), Boolean.TRUE)) {
+			if (countFirst && lastNearLimit.getOrDefault(plan.scope(), Boolean.TRUE)) {
 				counted.set(asked);
 				held.add(plan.heldKey(), asked);
 			}
@@ -178,8 +184,11 @@ class TenantLimiter {
 		}
 	}
 
+	/** A refusal on tokens per minute from the shared buckets, for a request no larger than the limit itself. */
 	private static boolean mayWait(Admission admission) {
-		return admission.verdict() == Verdict.TOKENS_PER_MINUTE && admission.where() == Where.SHARED;
+		Long perMinute = admission.plan().values().tokensPerMinute();
+		return admission.verdict() == Verdict.TOKENS_PER_MINUTE && admission.where() == Where.SHARED
+				&& perMinute != null && admission.requestedTokens() <= perMinute;
 	}
 
 	/**
@@ -192,8 +201,9 @@ class TenantLimiter {
 		if (System.nanoTime() + pauseMillis * 1_000_000 > deadlineNanos) {
 			return Mono.just(refused);
 		}
+		// A waiter's retry is counted only once admitted: counted before, it would make the other waiters wait for it.
 		return Mono.delay(Duration.ofMillis(pauseMillis))
-			.then(admitCounted(plan, tokens, countRequest, counted))
+			.then(admitCounted(plan, tokens, countRequest, counted, false))
 			.flatMap(next -> {
 				if (next.admitted() || !mayWait(next)) {
 					return Mono.just(next);
@@ -203,7 +213,7 @@ class TenantLimiter {
 					.flatMap(holding -> holding >= missing
 							? waitForRefunds(plan, tokens, countRequest, counted, next, deadlineNanos,
 									Math.min(100, pauseMillis * 2))
-							: admitCounted(plan, tokens, countRequest, counted));
+							: admitCounted(plan, tokens, countRequest, counted, false));
 			});
 	}
 

@@ -51,7 +51,9 @@ class CompletionSizesTests {
 
 		assertThat(inFlight).extracting(Reserved::tokens).containsExactly(20L, 20L, 1024L, 1024L);
 		inFlight.get(0).ended();
-		assertThat(sizes.reserve("acme", "gpt-4o", 1024).tokens()).as("one ended: room for one more").isEqualTo(20);
+		inFlight.get(0).ended();
+		assertThat(sizes.reserve("acme", "gpt-4o", 1024).tokens()).as("one ended (twice): room for one more").isEqualTo(20);
+		assertThat(sizes.reserve("acme", "gpt-4o", 1024).tokens()).as("and only one").isEqualTo(1024);
 	}
 
 	@Test
