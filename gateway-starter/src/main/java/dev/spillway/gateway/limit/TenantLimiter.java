@@ -114,7 +114,7 @@ class TenantLimiter {
 	 * Like {@link #admit(LimitPlan, long, boolean)}, but a request refused on tokens per minute waits for the refunds
 	 * of the scope's requests in flight: its admission is tried again after 10, 20, 40, 80, then every 100 ms, while
 	 * what they hold could make room for it, until it fits or {@code maxWait} has passed. (A tenant that has spent its
-	 * minute is thus refused after one more try, 10 ms later.) Waiters beyond {@code maxWaiters} are refused at once.
+	 * minute is thus refused after two more tries, 10 and 20 ms later.) Waiters beyond {@code maxWaiters} are refused at once.
 	 * {@code tokens} is asked again at every try: a reservation learned meanwhile applies.
 	 */
 	public Mono<Admission> admitOrWait(LimitPlan plan, LongSupplier tokens, boolean countRequest) {
@@ -193,11 +193,17 @@ class TenantLimiter {
 
 	/**
 	 * Tries the admission again after each pause while the scope's requests in flight hold enough to make room. When
-	 * they no longer do, one last try: a request's hold is lowered only once its refund is in the bucket, so a hold
-	 * seen gone means its refund is there to be found.
+	 * they no longer seem to, one more pause and try: a waiter admitted a moment ago is counted only once its
+	 * admission returned, and a hold is lowered only once its refund is in the bucket, so a hold seen gone means its
+	 * refund is there to be found. Refused when the holds still cannot make room after that.
 	 */
 	private Mono<Admission> waitForRefunds(LimitPlan plan, LongSupplier tokens, boolean countRequest, AtomicLong counted,
 			Admission refused, long deadlineNanos, long pauseMillis) {
+		return waitForRefunds(plan, tokens, countRequest, counted, refused, deadlineNanos, pauseMillis, false);
+	}
+
+	private Mono<Admission> waitForRefunds(LimitPlan plan, LongSupplier tokens, boolean countRequest, AtomicLong counted,
+			Admission refused, long deadlineNanos, long pauseMillis, boolean lastTry) {
 		if (System.nanoTime() + pauseMillis * 1_000_000 > deadlineNanos) {
 			return Mono.just(refused);
 		}
@@ -209,11 +215,14 @@ class TenantLimiter {
 					return Mono.just(next);
 				}
 				long missing = next.requestedTokens() - Math.max(0, next.tokensRemaining());
-				return held.read(plan.heldKey())
-					.flatMap(holding -> holding >= missing
-							? waitForRefunds(plan, tokens, countRequest, counted, next, deadlineNanos,
-									Math.min(100, pauseMillis * 2))
-							: admitCounted(plan, tokens, countRequest, counted, false));
+				long pause = Math.min(100, pauseMillis * 2);
+				return held.read(plan.heldKey()).flatMap(holding -> {
+					if (holding >= missing) {
+						return waitForRefunds(plan, tokens, countRequest, counted, next, deadlineNanos, pause, false);
+					}
+					return lastTry ? Mono.just(next)
+							: waitForRefunds(plan, tokens, countRequest, counted, next, deadlineNanos, pause, true);
+				});
 			});
 	}
 
