@@ -25,8 +25,11 @@ public final class Loopback {
 	/** An embedded Redis on {@code port} of 127.0.0.1, not started, without snapshots or append-only file. */
 	public static RedisServer redis(int port) {
 		try {
+			// Its output is read (and dropped): unread, the server blocks once the pipe is full.
 			return RedisServer.newRedisServer().bind("127.0.0.1").port(port).setting("save \"\"")
-				.setting("appendonly no").build();
+				.setting("appendonly no").soutListener(line -> {
+				}).serrListener(line -> {
+				}).build();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

@@ -69,6 +69,12 @@ public final class TestRedis {
 				.port(port)
 				.setting("save \"\"")
 				.setting("appendonly no")
+				// Read what the server prints: nobody reading its output, it stops once the pipe is full (64 KB),
+				// and a stop then waits for it forever.
+				.soutListener(line -> {
+				})
+				.serrListener(line -> {
+				})
 				.build();
 			server.start();
 		}

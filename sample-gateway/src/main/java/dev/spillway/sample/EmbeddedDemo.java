@@ -76,6 +76,9 @@ public class EmbeddedDemo implements SmartApplicationListener {
 				.port(redisPort)
 				.setting("save \"\"")
 				.setting("appendonly no")
+				// Its log goes to ours: unread, the server would block once the pipe is full (64 KB).
+				.soutListener(line -> log.debug("redis: {}", line))
+				.serrListener(line -> log.warn("redis: {}", line))
 				.build();
 			redis.start();
 		}

@@ -15,7 +15,8 @@ import dev.spillway.gateway.wire.WireFormat;
  * <ul>
  * <li>{@code exact}: a hash of the effective request — scope (tenant, or shared), pool and model after routing,
  * every parameter and every message, in a canonical form (keys sorted) — without what does not change the answer
- * ({@code stream}, {@code stream_options}, {@code user}, {@code metadata}).</li>
+ * ({@code stream}, {@code stream_options}, {@code user}, {@code metadata}), and with the question's prose
+ * {@linkplain QuestionText#normalised normalised} (case, whitespace, final punctuation).</li>
  * <li>{@code partition}: the same hash with the question blanked out, plus the embedding model: the semantic search
  * only compares questions asked in exactly the same context.</li>
  * <li>{@code question}: the text of the last user input(s), which is what gets embedded.</li>
@@ -38,8 +39,9 @@ record CacheKeys(String exact, String partition, String question) {
 			return null;
 		}
 		String context = scope + "\n" + pool + "\n" + model + "\n";
-		String exact = Hashes.sha256Hex(context + canonical(effective(body)));
-		String partition = Hashes.sha256Hex(context + embeddingModel + "\n" + canonical(effective(view.context())));
+		String rest = canonical(effective(view.context()));
+		String exact = Hashes.sha256Hex(context + rest + "\n" + QuestionText.normalised(view.question()));
+		String partition = Hashes.sha256Hex(context + embeddingModel + "\n" + rest);
 		return new CacheKeys(exact, partition, view.question());
 	}
 

@@ -33,10 +33,27 @@ class CacheKeysTests {
 				+ "\"content\":\"hi\"}],\"model\":\"gpt-4o\",\"stream\":true}"), 1, "embed");
 
 		assertThat(keys.exact()).isEqualTo(Hashes.sha256Hex("tenant-a\ngpt\ngpt-4o\n"
-				+ "{\"messages\":[{\"content\":\"hi\",\"role\":\"user\"}],\"temperature\":0}"));
+				+ "{\"messages\":[{\"content\":\"\\u0000question\",\"role\":\"user\"}],\"temperature\":0}\nhi"));
 		assertThat(keys.partition()).isEqualTo(Hashes.sha256Hex("tenant-a\ngpt\ngpt-4o\nembed\n"
 				+ "{\"messages\":[{\"content\":\"\\u0000question\",\"role\":\"user\"}],\"temperature\":0}"));
 		assertThat(keys.question()).isEqualTo("hi");
+	}
+
+	@Test
+	void theQuestionsCaseSpacingAndFinalPunctuationDoNotChangeTheExactKeyButItsCodeAndTheSystemPromptDo() {
+		CacheKeys asked = keys(body(chat("Be brief.", "What is the capital of France?")));
+
+		assertThat(keys(body(chat("Be brief.", "  what is the   capital of FRANCE"))).exact()).isEqualTo(asked.exact());
+		assertThat(keys(body(chat("be brief", "What is the capital of France?"))).exact()).isNotEqualTo(asked.exact());
+		assertThat(keys(body(chat("Be brief.", "What is the capital of Franc?"))).exact()).isNotEqualTo(asked.exact());
+		assertThat(keys(body(chat("Be brief.", "Is `Foo` a class?"))).exact())
+			.isNotEqualTo(keys(body(chat("Be brief.", "Is `foo` a class?"))).exact())
+			.isEqualTo(keys(body(chat("Be brief.", "IS `Foo` A CLASS"))).exact());
+	}
+
+	private static String chat(String system, String question) {
+		return "{\"messages\":[{\"role\":\"system\",\"content\":\"" + system + "\"},{\"role\":\"user\",\"content\":\""
+				+ question + "\"}]}";
 	}
 
 	@Test

@@ -141,6 +141,25 @@ class ResponseCacheTests {
 	}
 
 	@Test
+	void aQuestionRetypedInLowerCaseWithoutItsQuestionMarkIsAnExactHitWhileCodeAndTheSystemPromptKeepTheirCase() {
+		post(ACME, chat("What is the capital city of France?", false, null, null));
+		awaitOutcome(ACME, chat("What is the capital city of France?", false, null, null), "HIT");
+
+		assertThat(outcome(ACME, chat("what is  the capital city of france", false, null, null))).isEqualTo("HIT");
+		assertThat(outcome(ACME, chat("WHAT IS THE CAPITAL CITY OF FRANCE!", false, null, null))).isEqualTo("HIT");
+
+		post(ACME, chat("Rename `userId` in this line: `int userId = 0;`", false, "Answer in one line.", null));
+		awaitOutcome(ACME, chat("Rename `userId` in this line: `int userId = 0;`", false, "Answer in one line.", null),
+				"HIT");
+		assertThat(outcome(ACME, chat("rename `userId` in this line: `int userId = 0;`", false, "Answer in one line.",
+				null))).as("the prose around the code").isEqualTo("HIT");
+		assertThat(outcome(ACME, chat("Rename `userid` in this line: `int userid = 0;`", false, "Answer in one line.",
+				null))).as("the code itself").isNotEqualTo("HIT");
+		assertThat(outcome(ACME, chat("Rename `userId` in this line: `int userId = 0;`", false, "answer in one line",
+				null))).as("the system prompt").isEqualTo("MISS");
+	}
+
+	@Test
 	void cacheControlDirectivesAreCaseInsensitive() {
 		String plain = chat("Tell me a fact about herons.", false, null, null);
 		assertThat(outcome(ACME, plain)).isEqualTo("MISS");
