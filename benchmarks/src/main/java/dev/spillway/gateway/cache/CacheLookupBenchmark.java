@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The semantic cache's search (this instance's Lucene HNSW index, 384-dimensional unit vectors, all entries in
- * one partition: the worst case) at 1,000, 10,000 and 100,000 entries, and one embedding with the local model.
+ * one partition: the worst case) at 1,000, 10,000 and 100,000 entries, one embedding with the local model, and the
+ * second check of a candidate and the exact key's normalisation.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -98,6 +99,38 @@ public class CacheLookupBenchmark {
 		@Benchmark
 		public float[] embedShortQuestion() {
 			return model.embedNow("How do I reset the password of my account?");
+		}
+
+	}
+
+	/** The second check of one candidate, and the normalisation of the question for the exact key. */
+	@State(Scope.Benchmark)
+	@BenchmarkMode(Mode.AverageTime)
+	@OutputTimeUnit(TimeUnit.MICROSECONDS)
+	@Warmup(iterations = 3, time = 1)
+	@Measurement(iterations = 5, time = 1)
+	@Fork(1)
+	public static class SecondCheck {
+
+		static final String PASSAGE = "The quarterly report shows revenue rising in every region except the north, where two "
+				+ "stores closed in March and a third moved to a smaller site; costs fell by 4 % after the new supplier "
+				+ "contract, and the board expects the trend to hold through the autumn.";
+
+		@Benchmark
+		public boolean shortQuestion() {
+			return QuestionCheck.agree("How can I change the password of my account?",
+					"How do I reset my account's password?");
+		}
+
+		@Benchmark
+		public boolean instructionWithAPassage() {
+			return QuestionCheck.agree("Summarise this in two sentences: " + PASSAGE,
+					"Give me a two-sentence summary of the following: " + PASSAGE);
+		}
+
+		@Benchmark
+		public String normaliseQuestion() {
+			return QuestionText.normalised("  What is the Capital City of France?  ");
 		}
 
 	}

@@ -39,11 +39,11 @@ public class CacheProperties {
 	/** Cosine similarity at or above which a reworded question counts as the same (see docs/cache.md). */
 	@jakarta.validation.constraints.DecimalMin("0.5")
 	@jakarta.validation.constraints.DecimalMax("1.0")
-	private double similarityThreshold = 0.92;
+	private double similarityThreshold = 0.93;
 
 	/**
-	 * Whether a candidate must also pass the cheap second check: the same numbers, negations, question word and
-	 * capitalised names as the question.
+	 * Whether a candidate must also pass the second check: the same numbers, quantities, dates, polarity, question,
+	 * names, roles and word order as the question (see docs/cache.md).
 	 */
 	private boolean verify = true;
 

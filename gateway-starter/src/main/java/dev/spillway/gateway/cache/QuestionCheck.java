@@ -1,6 +1,7 @@
 package dev.spillway.gateway.cache;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -48,10 +49,27 @@ final class QuestionCheck {
 
 	private static final Pattern THOUSANDS = Pattern.compile("\\d{1,3}(?:,\\d{3})+");
 
-	/** Negation cues: the negators and the few words that negate what follows them (NegEx-style cues). */
-	private static final Set<String> NEGATION_CUES = Set.of("not", "no", "never", "without", "none", "nor", "cannot",
-			"neither", "nothing", "nobody", "nowhere", "non", "except", "excluding", "avoid", "avoiding",
-			"stop", "stopping", "prevent", "preventing", "refuse", "refuses", "lack", "lacking");
+	/** The negators: each one counts, and two texts must negate as many times. */
+	private static final Set<String> NEGATORS = Set.of("not", "no", "never", "without", "none", "nor", "cannot",
+			"neither", "nothing", "nobody", "nowhere", "non", "hardly", "barely", "scarcely", "seldom", "rarely");
+
+	/** Degree words: "the most reliable" and "the least reliable" ask opposite questions. */
+	private static final Set<String> MORE = Set.of("more", "most");
+
+	private static final Set<String> LESS = Set.of("less", "least", "fewer", "fewest");
+
+	/**
+	 * Words that negate the word after them (NegEx-style cues): "avoid sugar" opposes "sugar" only where the other
+	 * text has the word without the cue.
+	 */
+	private static final Set<String> SCOPED_CUES = Set.of("except", "excluding", "avoid", "avoiding", "stop",
+			"stopping", "prevent", "preventing", "refuse", "refuses", "refusing", "lack", "lacking", "fail", "fails",
+			"failing", "failed", "quit", "quitting");
+
+	/** Function words after which the order of the words around them carries meaning: "A before B", "A than B". */
+	private static final Set<String> ORDERING_LINKS = Set.of("before", "after", "than", "instead", "from", "to",
+			"into", "onto", "over", "with", "but", "not");
+
 
 	/** Prefixes that negate the word they are put before. */
 	private static final List<String> NEGATING_PREFIXES = List.of("un", "in", "im", "il", "ir", "dis", "non", "anti");
@@ -162,7 +180,7 @@ final class QuestionCheck {
 		if (bothAndDiffer(a.units, b.units) || bothAndDiffer(a.quantities, b.quantities)) {
 			return "units";
 		}
-		if (a.negated != b.negated || opposed(a, b)) {
+		if (a.negations != b.negations || degreeOpposed(a, b) || degreeOpposed(b, a) || switched(a, b) || switched(b, a) || opposed(a, b) || cueOpposes(a, b) || cueOpposes(b, a)) {
 			return "polarity";
 		}
 		if (bothAndDiffer(a.questions, b.questions)) {
@@ -228,6 +246,26 @@ final class QuestionCheck {
 		return false;
 	}
 
+	private static boolean degreeOpposed(Features a, Features b) {
+		return !Collections.disjoint(a.words, MORE) && Collections.disjoint(a.words, LESS)
+				&& !Collections.disjoint(b.words, LESS) && Collections.disjoint(b.words, MORE);
+	}
+
+	/** "Turn on" and "turn off": one text says off where the other says on. */
+	private static boolean switched(Features a, Features b) {
+		return a.words.contains("off") && !b.words.contains("off") && b.words.contains("on");
+	}
+
+	/** Whether a word a cue negates in {@code a} stands without that cue in {@code b}. */
+	private static boolean cueOpposes(Features a, Features b) {
+		for (String negated : a.cueScoped) {
+			if (b.stems.contains(negated) && !b.cueScoped.contains(negated)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	/** Whether a word only one text has is the other one's word with a negating or opposing affix. */
 	private static boolean opposed(Features a, Features b) {
 		for (String x : a.content) {
@@ -272,6 +310,17 @@ final class QuestionCheck {
 	}
 
 	private static boolean rolesAgree(Features a, Features b) {
+		// A word that is the source in one text and the destination in the other ("to a friend" / "from a friend").
+		for (String word : a.roles.getOrDefault(Role.SOURCE, Set.of())) {
+			if (b.roles.getOrDefault(Role.DESTINATION, Set.of()).contains(word)) {
+				return false;
+			}
+		}
+		for (String word : a.roles.getOrDefault(Role.DESTINATION, Set.of())) {
+			if (b.roles.getOrDefault(Role.SOURCE, Set.of()).contains(word)) {
+				return false;
+			}
+		}
 		for (Role role : Role.values()) {
 			Set<String> inA = a.roles.getOrDefault(role, Set.of());
 			Set<String> inB = b.roles.getOrDefault(role, Set.of());
@@ -361,8 +410,12 @@ final class QuestionCheck {
 		for (int x = 1; x < length; x++) {
 			for (int y = 1; x + y <= length; y++) {
 				int middle = length - x - y;
-				// Something must stay between the two parts: moving one part to the other end is a rewording.
-				if (middle > 0 && same(a, start, b, end - x, x) && same(a, end - y, b, start, y)
+				// Something must stay between the two parts, or a word that orders them ("A before B"): moving a part
+				// to the other end is a rewording.
+				// Two parts side by side in both texts ("adult cat kitten food" / "kitten adult cat food") are ordered too.
+				boolean ordered = middle > 0 || ORDERING_LINKS.contains(a.get(start + x).link())
+						|| middle == 0 && a.get(start + x).adjacent() && b.get(start + y).adjacent();
+				if (ordered && same(a, start, b, end - x, x) && same(a, end - y, b, start, y)
 						&& same(a, start + x, b, start + y, middle)) {
 					return true;
 				}
@@ -463,13 +516,21 @@ final class QuestionCheck {
 
 	/** A word without its plural or possessive ending, so that "Slams" and "Slam" compare equal. */
 	private static String stem(String word) {
+		if (word.length() > 5 && word.endsWith("ing")) {
+			String root = word.substring(0, word.length() - 3);
+			int n = root.length();
+			// "sitting" is "sit", "napping" is "nap".
+			return n > 2 && root.charAt(n - 1) == root.charAt(n - 2) && "aeiouyls".indexOf(root.charAt(n - 1)) < 0
+					? root.substring(0, n - 1) : root;
+		}
 		if (word.length() > 4 && word.endsWith("es")) {
 			return word.substring(0, word.length() - 2);
 		}
 		if (word.length() > 3 && word.endsWith("s") && !word.endsWith("ss")) {
-			return word.substring(0, word.length() - 1);
+			word = word.substring(0, word.length() - 1);
 		}
-		return word;
+		// "give" and "giv(ing)" share a root.
+		return word.length() > 3 && word.endsWith("e") ? word.substring(0, word.length() - 1) : word;
 	}
 
 	private enum Role {
@@ -481,7 +542,7 @@ final class QuestionCheck {
 	/** What one text says, as the check compares it. */
 	private record Features(List<String> words, Set<String> content, Set<String> stems, List<String> numbers,
 			List<String> counted, Set<String> deictics, Set<String> months, Set<String> weekdays, Set<String> units, Set<String> quantities,
-			boolean negated, Set<String> questions, Set<String> names, Map<Role, Set<String>> roles,
+			int negations, Set<String> cueScoped, Set<String> questions, Set<String> names, Map<Role, Set<String>> roles,
 			Set<String> roleable, List<String> phrases, List<Unit> sequence) {
 
 		static Features of(String text) {
@@ -506,7 +567,11 @@ final class QuestionCheck {
 			boolean coordinated = false;
 			boolean inName = false;
 			boolean countNext = false;
-			boolean negated = false;
+			int negations = 0;
+			Set<String> cueScoped = new HashSet<>();
+			boolean scopeNext = false;
+			String link = "";
+			boolean gap = false;
 			boolean shouting = shouting(text);
 			boolean sawSource = false;
 			Role role = null;
@@ -515,6 +580,9 @@ final class QuestionCheck {
 			for (int i = 0; i < tokens.size(); i++) {
 				Token token = tokens.get(i);
 				if (token.kind == Kind.BREAK) {
+					scopeNext = false;
+					link = "";
+					gap = true;
 					clause++;
 					coordinated = false;
 					role = null;
@@ -526,7 +594,9 @@ final class QuestionCheck {
 				String word = token.text;
 				if (token.kind == Kind.NUMBER || token.kind == Kind.VARIABLE) {
 					numbers.add(word);
-					sequence.add(new Unit("#" + word, clause, coordinated));
+					sequence.add(new Unit("#" + word, clause, coordinated, link, !gap));
+					gap = false;
+					link = "";
 					coordinated = false;
 					Token next = i + 1 < tokens.size() ? tokens.get(i + 1) : null;
 					counted.add(next != null && next.kind == Kind.WORD && !FUNCTION_WORDS.contains(next.text)
@@ -552,15 +622,24 @@ final class QuestionCheck {
 					if (token.original.startsWith("°")) {
 						stems.add(word);
 						roleable.add(word);
-						sequence.add(new Unit(word, clause, coordinated));
+						sequence.add(new Unit(word, clause, coordinated, link, !gap));
+						gap = false;
+						link = "";
 					}
 					previous = token;
 					continue;
 				}
 				words.add(word);
 				stems.add(stem(word));
-				if (NEGATION_CUES.contains(word) || word.endsWith("n't")) {
-					negated = true;
+				if (NEGATORS.contains(word) || word.endsWith("n't")) {
+					negations++;
+				}
+				if (SCOPED_CUES.contains(word)) {
+					scopeNext = true;
+				}
+				if (word.equals("free") && token.hyphenated && previous != null && previous.kind == Kind.WORD) {
+					// "grain-free" is "without grain".
+					cueScoped.add(stem(previous.text));
 				}
 				if (token.clauseStart && QUESTION_WORDS.contains(word)) {
 					questions.add(word);
@@ -622,22 +701,35 @@ final class QuestionCheck {
 					if (name && inName) {
 						phrases.set(phrases.size() - 1, phrases.get(phrases.size() - 1) + " " + word);
 						Unit last = sequence.remove(sequence.size() - 1);
-						sequence.add(new Unit(last.text() + " " + word, last.clause(), last.coordinated()));
+						sequence.add(new Unit(last.text() + " " + word, last.clause(), last.coordinated(), last.link(),
+								last.adjacent()));
 					}
 					else {
 						phrases.add(word);
-						sequence.add(new Unit(stem(word), clause, coordinated));
+						String asUnit = UNITS.get(word);
+						sequence.add(new Unit(asUnit != null ? "unit:" + asUnit : stem(word), clause, coordinated, link,
+								!gap));
 					}
+					link = "";
+					gap = false;
 					coordinated = false;
 					inName = name;
+					if (scopeNext && !SCOPED_CUES.contains(word)) {
+						cueScoped.add(stem(word));
+						scopeNext = false;
+					}
 				}
 				else {
 					inName = false;
+					gap = true;
 					if (COORDINATORS.contains(word)) {
 						coordinated = true;
 					}
 					else if (word.equals("then")) {
 						coordinated = false;
+					}
+					if (ORDERING_LINKS.contains(word)) {
+						link = word;
 					}
 				}
 				if (previous != null && previous.text.equals("how") && (word.equals("many") || word.equals("much"))) {
@@ -646,7 +738,7 @@ final class QuestionCheck {
 				previous = token;
 			}
 			return new Features(words, content, stems, numbers, counted, deictics, months, weekdays, units,
-					quantities, negated, questions, names, roles, roleable, phrases, sequence);
+					quantities, negations, cueScoped, questions, names, roles, roleable, phrases, sequence);
 		}
 
 		private static boolean introducesNounPhrase(Token next) {
@@ -665,7 +757,7 @@ final class QuestionCheck {
 	}
 
 	/** A content word (stemmed), a run of names, or a number, with its clause and whether "and"/"or" joins it on. */
-	private record Unit(String text, int clause, boolean coordinated) {
+	private record Unit(String text, int clause, boolean coordinated, String link, boolean adjacent) {
 	}
 
 	private enum Kind {
@@ -677,7 +769,12 @@ final class QuestionCheck {
 	/**
 	 * One token: its normalised text, as written, and whether it opens a sentence or a clause.
 	 */
-	private record Token(Kind kind, String text, String original, boolean sentenceStart, boolean clauseStart) {
+	private record Token(Kind kind, String text, String original, boolean sentenceStart, boolean clauseStart,
+			boolean hyphenated) {
+
+		Token(Kind kind, String text, String original, boolean sentenceStart, boolean clauseStart) {
+			this(kind, text, original, sentenceStart, clauseStart, false);
+		}
 
 		static List<Token> all(String text) {
 			List<Token> tokens = new ArrayList<>();
@@ -728,7 +825,8 @@ final class QuestionCheck {
 					token = new Token(Kind.VARIABLE, lower, word, sentenceStart, clauseStart);
 				}
 				else {
-					token = new Token(Kind.WORD, lower, word, sentenceStart, clauseStart);
+					boolean hyphenated = matcher.start() > 0 && text.charAt(matcher.start() - 1) == '-';
+					token = new Token(Kind.WORD, lower, word, sentenceStart, clauseStart, hyphenated);
 				}
 				tokens.add(token);
 				sentenceStart = false;

@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The in-process models that resolve with the project's LangChain4j, compared the way the cache uses them: each
- * one's threshold is chosen on the tune split (the lowest from which at most 0.5 % of its near-misses are served,
+ * one's threshold is chosen on the tune split (the lowest from which at most 1 % of its near-misses are served,
  * with the second check), then its held-out rates at that threshold are reported, with the time one embedding takes
  * on this machine (one thread) and the memory the model adds to the process. The report is
  * {@code target/cache-model-comparison.md}; the tune split's errors with the default model, the only ones looked at
@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class EmbeddingModelComparisonTests {
 
-	private static final double TUNE_FALSE_HIT_RATE = 0.005;
+	/** The goal on the tune split: a threshold is the lowest from which at most 1 % of its near-misses are served. */
+	private static final double TUNE_FALSE_HIT_RATE = 0.01;
 
 	record Candidate(String id, Supplier<EmbeddingModel> load, String prefix) {
 	}
@@ -48,6 +49,8 @@ class EmbeddingModelComparisonTests {
 				+ "| held-out: paraphrases served | held-out: near-misses served |\n");
 		report.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
 		List<String> measured = new ArrayList<>();
+		// ONNX Runtime's own memory is counted once, before the first model, not against it.
+		new AllMiniLmL6V2QuantizedEmbeddingModel().embed("warm up");
 		StringBuilder sweeps = new StringBuilder();
 		for (Candidate candidate : candidates) {
 			long before = CacheEvaluation.residentMiB();
@@ -79,8 +82,8 @@ class EmbeddingModelComparisonTests {
 			measured.add(candidate.id());
 		}
 		report.append("\nMemory is the growth of the process's resident set while the model loads and embeds both "
-				+ "splits, models loaded one after the other in the order above (a later model may reuse memory "
-				+ "an earlier one left).\n");
+				+ "splits, after ONNX Runtime was initialised, models loaded one after the other in the order above "
+				+ "(approximate: a later model may reuse memory an earlier one left).\n");
 		report.append(sweeps);
 		CacheEvaluation.write("cache-model-comparison.md", report.toString());
 

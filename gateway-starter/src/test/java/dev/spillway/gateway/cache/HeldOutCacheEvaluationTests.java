@@ -57,12 +57,13 @@ class HeldOutCacheEvaluationTests {
 		report.append(CacheEvaluation.table(cosineOnly, "held-out, cosine only", before, "held-out, before"));
 		CacheEvaluation.write("cache-heldout-evaluation.md", report.toString());
 
-		// The goal is 1 %; measured 2.1 % [1.2, 3.6] so far (docs/cache.md): this bound keeps it from getting worse.
-		assertThat(onHeldOut.get("all near-misses").value()).as("false hits on held-out data").isLessThanOrEqualTo(0.025);
+		// The goal, 1 %, with one pair of slack: embeddings may differ in their last digits from one CPU to another.
+		LabelledPairs.Rate falseHits = onHeldOut.get("all near-misses");
+		assertThat(falseHits.served()).as("false hits on held-out data").isLessThanOrEqualTo((int) (falseHits.of() * 0.01) + 1);
 		assertThat(onHeldOut.get("paraphrase").value()).as("paraphrases served on held-out data")
 			.isGreaterThanOrEqualTo(0.30);
 		for (String category : LabelledPairs.NEAR_MISSES) {
-			assertThat(onHeldOut.get(category).value()).as(category).isLessThanOrEqualTo(0.07);
+			assertThat(onHeldOut.get(category).value()).as(category).isLessThanOrEqualTo(0.05);
 		}
 		assertThat(onHeldOut.get("all near-misses").value()).as("the check turns away near-misses cosine lets through")
 			.isLessThan(cosineOnly.get("all near-misses").value());

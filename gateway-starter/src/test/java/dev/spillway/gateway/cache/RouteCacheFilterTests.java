@@ -67,7 +67,7 @@ class RouteCacheFilterTests {
 			assertThat(ttls).anySatisfy(ttl -> assertThat(ttl).isBetween(1L, 600L));
 			assertThat(ttls).anySatisfy(ttl -> assertThat(ttl).isBetween(601L, 3600L));
 
-			// The route's threshold: a reworded question that is a semantic hit at the global 0.92 is a miss at 0.999.
+			// The route's threshold: a reworded question that is a semantic hit at the global 0.93 is a miss at 0.999.
 			client.post("/v1/chat/completions", ACME, ResponseCacheTests.chat("How do I reset my password?", false,
 					null, null));
 			Answer globalHit = awaitOutcome(client, "/v1/chat/completions",
