@@ -188,6 +188,14 @@ public final class MockOpenAiServer implements AutoCloseable {
 		state(deployment).faults = faults;
 	}
 
+	/**
+	 * Makes {@code deployment}'s answers depend on the question ({@code true}: the first word is drawn from a hash
+	 * of the request's messages or input) or be the same for every question ({@code false}, the default).
+	 */
+	public void answersVary(String deployment, boolean vary) {
+		state(deployment).answersVary = vary;
+	}
+
 	/** Answers every request for {@code deployment} with 429 until {@code duration} has passed. */
 	public void throttle(String deployment, Duration duration) {
 		state(deployment).throttledUntilNanos = System.nanoTime() + duration.toNanos();
@@ -312,6 +320,10 @@ public final class MockOpenAiServer implements AutoCloseable {
 		List<String> pieces = new ArrayList<>();
 		for (int i = 0; i < completionTokens; i++) {
 			pieces.add((i == 0 ? "" : " ") + WORDS[i % WORDS.length]);
+		}
+		if (deployment.answersVary) {
+			String asked = request.path("messages").toString() + request.path("input").toString();
+			pieces.set(0, "answer-" + Integer.toHexString(asked.hashCode()));
 		}
 		if (operation == Operation.RESPONSES) {
 			String previous = request.path("previous_response_id").asString(null);
@@ -716,6 +728,9 @@ public final class MockOpenAiServer implements AutoCloseable {
 		volatile long throttledUntilNanos;
 
 		volatile String faults;
+
+		/** Whether each answer starts with a word drawn from the question, so that different questions differ. */
+		volatile boolean answersVary;
 
 		/** Gates the next stream of this deployment, once. */
 		volatile StreamGate gate;

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.autoconfigure.SpillwayCoreAutoConfiguration;
+import dev.spillway.gateway.cache.api.CacheReport;
 import dev.spillway.gateway.core.Pools;
 import dev.spillway.gateway.core.SharedStateSettings;
 import dev.spillway.gateway.request.AnswerCompletion;
@@ -109,8 +110,20 @@ public class CacheAutoConfiguration {
 	@ConditionalOnMissingBean
 	ResponseCache spillwayResponseCache(CacheStore store, EmbeddingModel embeddings, CacheProperties cache,
 			ObjectProvider<MeterRegistry> meterRegistry) {
-		return new ResponseCache(store, embeddings instanceof NoEmbeddings ? null : embeddings, cache.isVerify(),
-				cache.getMaxQuestionLength(), meterRegistry.getIfAvailable(SimpleMeterRegistry::new));
+		MeterRegistry meters = meterRegistry.getIfAvailable(SimpleMeterRegistry::new);
+		EmbeddingModel model = embeddings instanceof NoEmbeddings ? null : embeddings;
+		CacheProperties.SelfCheck selfCheck = cache.getSelfCheck();
+		boolean checking = selfCheck.isShadow() || selfCheck.getSampleRate() > 0;
+		return new ResponseCache(store, model, cache.isVerify(), cache.getMaxQuestionLength(),
+				checking ? new SelfCheck(selfCheck, cache.getSimilarityThreshold(), model,
+						cache.getEmbedding().getTimeout().multipliedBy(2), meters) : null,
+				meters);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(CacheReport.class)
+	CacheReport spillwayCacheReport(ResponseCache cache) {
+		return () -> cache.selfCheck() == null ? java.util.Map.of() : cache.selfCheck().report();
 	}
 
 	@Bean

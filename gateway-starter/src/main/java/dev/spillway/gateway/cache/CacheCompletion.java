@@ -4,8 +4,12 @@ import dev.spillway.gateway.request.Answer;
 import dev.spillway.gateway.request.AnswerCompletion;
 import dev.spillway.gateway.request.EndedAnswer;
 import dev.spillway.gateway.request.LlmExchange;
+import dev.spillway.gateway.wire.StoredAnswer;
 
-/** Stores a cache miss's answer when it is complete, successful, plain text, kept whole and not filtered. */
+/**
+ * Stores a cache miss's answer when it is complete, successful, plain text, kept whole and not filtered, and hands
+ * it to the self-check when the request's semantic candidate was checked instead of served.
+ */
 class CacheCompletion implements AnswerCompletion {
 
 	private final ResponseCache cache;
@@ -18,14 +22,22 @@ class CacheCompletion implements AnswerCompletion {
 	public void bodyEnded(EndedAnswer ended) {
 		LlmExchange llm = ended.llm();
 		PendingStore pending = llm.get(CacheFilter.PENDING);
+		PendingCheck check = llm.get(CacheFilter.CHECK);
 		Answer answer = llm.answer();
-		if (pending == null || answer == null || !ended.completedCleanly() || ended.status() == null
-				|| ended.status().value() != 200 || !answer.complete() || !answer.kept() || answer.toolCalls()
+		if (pending == null && check == null || answer == null || !ended.completedCleanly() || ended.status() == null
+				|| ended.status().value() != 200
+				|| !answer.complete() || !answer.kept() || answer.toolCalls()
 				|| "content_filter".equals(answer.finishReason())) {
 			return;
 		}
-		cache.store(pending.scope(), pending.keys(), answer.toStored(llm.request().model(), true), pending.ttl(),
-				pending.vector());
+		StoredAnswer stored = answer.toStored(llm.request().model(), true);
+		if (pending != null) {
+			cache.store(pending.scope(), pending.keys(), stored, pending.ttl(), pending.vector());
+		}
+		if (check != null && cache.selfCheck() != null) {
+			cache.selfCheck().compare(check.pool(), check.similarity(), check.deterministic(), stored.content(),
+					check.candidate().content());
+		}
 	}
 
 	@Override

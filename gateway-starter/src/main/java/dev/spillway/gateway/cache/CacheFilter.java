@@ -50,6 +50,12 @@ class CacheFilter implements GlobalFilter, Ordered {
 	/** A miss waiting for its answer: where to store it, if the answer turns out complete and cacheable. */
 	static final Slot<PendingStore> PENDING = Slot.named("cache.pending");
 
+	/** A semantic candidate the self-check did not serve: compared with the backend's answer at the end. */
+	static final Slot<PendingCheck> CHECK = Slot.named("cache.check");
+
+	/** Response header on a request whose semantic candidate was checked against the backend instead of served. */
+	public static final String SELF_CHECK_HEADER = "x-spillway-cache-self-check";
+
 	private final ResponseCache cache;
 
 	private final StoredAnswers answers;
@@ -125,13 +131,19 @@ class CacheFilter implements GlobalFilter, Ordered {
 		LlmRequest request = llm.request();
 		HttpHeaders headers = exchange.getResponse().getHeaders();
 		// A lookup that read Redis answers on a Lettuce I/O thread: the chain goes on on the connection's event loop.
-		return EventLoops.resumeOnLoop(exchange, cache.lookup(settings, scope, keys, config.getLookupTimeout()))
+		return EventLoops.resumeOnLoop(exchange,
+				cache.lookup(settings, scope, llm.pool(), keys, config.getLookupTimeout()))
 			.flatMap(lookup -> {
 				llm.put(OUTCOME, lookup.outcome());
 				headers.set(CACHE_HEADER, lookup.outcome().name());
 				if (lookup.outcome() == Outcome.MISS) {
 					if (!noStore(exchange)) {
 						llm.put(PENDING, new PendingStore(scope, keys, settings.ttl(), lookup.vector()));
+					}
+					if (lookup.checked() != null) {
+						llm.put(CHECK, new PendingCheck(llm.pool(), lookup.similarity(),
+								request.body().path("temperature").asDouble(1.0) == 0, lookup.checked()));
+						headers.set(SELF_CHECK_HEADER, String.format(Locale.ROOT, "%.4f", lookup.similarity()));
 					}
 					return chain.filter(exchange);
 				}

@@ -176,12 +176,122 @@ public class CacheProperties {
 		this.maxQuestionLength = maxQuestionLength;
 	}
 
+	/** The cache measuring its own semantic hits against the backend's answers. */
+	@Valid
+	private SelfCheck selfCheck = new SelfCheck();
+
+	public SelfCheck getSelfCheck() {
+		return selfCheck;
+	}
+
+	public void setSelfCheck(SelfCheck selfCheck) {
+		this.selfCheck = selfCheck;
+	}
+
 	public int getIndexQueueCapacity() {
 		return indexQueueCapacity;
 	}
 
 	public void setIndexQueueCapacity(int indexQueueCapacity) {
 		this.indexQueueCapacity = indexQueueCapacity;
+	}
+
+	/**
+	 * The self-check: a share of semantic candidates is not served but asked of the backend, whose answer is served
+	 * and compared with the candidate's; per pool and band of similarity, the disagreements raise the threshold.
+	 */
+	public static class SelfCheck {
+
+		/** Share of the semantic candidates that would be served which are checked instead (0 turns checks off). */
+		@jakarta.validation.constraints.DecimalMin("0.0")
+		@jakarta.validation.constraints.DecimalMax("1.0")
+		private double sampleRate = 0.02;
+
+		/** Highest share of disagreements a band of similarity may show and still serve semantic hits. */
+		@jakarta.validation.constraints.DecimalMin("0.0")
+		@jakarta.validation.constraints.DecimalMax("1.0")
+		private double targetDisagreement = 0.01;
+
+		/** Check every candidate and serve none: measure the cache on real traffic before serving from it. */
+		private boolean shadow;
+
+		/** Comparisons remembered per pool and band: the most recent ones decide. */
+		@Min(1)
+		private int window = 100;
+
+		/** Width of a band of similarity. */
+		@jakarta.validation.constraints.DecimalMin("0.001")
+		@jakarta.validation.constraints.DecimalMax("0.5")
+		private double bandWidth = 0.01;
+
+		/**
+		 * Answer similarity at or above which two answers to a non-deterministic request (temperature above 0) agree;
+		 * answers to deterministic ones must be equal after normalisation.
+		 */
+		@jakarta.validation.constraints.DecimalMin("0.0")
+		@jakarta.validation.constraints.DecimalMax("1.0")
+		private double answerSimilarity = 0.9;
+
+		/** Characters of each answer that are embedded to compare them. */
+		@Min(1)
+		private int maxComparedLength = 2000;
+
+		public double getSampleRate() {
+			return sampleRate;
+		}
+
+		public void setSampleRate(double sampleRate) {
+			this.sampleRate = sampleRate;
+		}
+
+		public double getTargetDisagreement() {
+			return targetDisagreement;
+		}
+
+		public void setTargetDisagreement(double targetDisagreement) {
+			this.targetDisagreement = targetDisagreement;
+		}
+
+		public boolean isShadow() {
+			return shadow;
+		}
+
+		public void setShadow(boolean shadow) {
+			this.shadow = shadow;
+		}
+
+		public int getWindow() {
+			return window;
+		}
+
+		public void setWindow(int window) {
+			this.window = window;
+		}
+
+		public double getBandWidth() {
+			return bandWidth;
+		}
+
+		public void setBandWidth(double bandWidth) {
+			this.bandWidth = bandWidth;
+		}
+
+		public double getAnswerSimilarity() {
+			return answerSimilarity;
+		}
+
+		public void setAnswerSimilarity(double answerSimilarity) {
+			this.answerSimilarity = answerSimilarity;
+		}
+
+		public int getMaxComparedLength() {
+			return maxComparedLength;
+		}
+
+		public void setMaxComparedLength(int maxComparedLength) {
+			this.maxComparedLength = maxComparedLength;
+		}
+
 	}
 
 	/** Which embedding model the semantic cache uses. */

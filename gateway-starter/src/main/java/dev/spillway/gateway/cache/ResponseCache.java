@@ -40,9 +40,13 @@ class ResponseCache {
 
 	private final Timer embeddingTime;
 
+	private final SelfCheck selfCheck;
+
+	/** @param selfCheck the self-check, or {@code null} when semantic hits are served unchecked */
 	public ResponseCache(CacheStore store, EmbeddingModel embeddings, boolean verify, int maxQuestionLength,
-			MeterRegistry meters) {
+			SelfCheck selfCheck, MeterRegistry meters) {
 		this.store = store;
+		this.selfCheck = selfCheck;
 		this.embeddings = embeddings;
 		this.verify = verify;
 		this.maxQuestionLength = maxQuestionLength;
@@ -58,7 +62,7 @@ class ResponseCache {
 		return embeddings == null ? "none" : embeddings.id();
 	}
 
-	public Mono<Lookup> lookup(CacheSettings settings, String scope, CacheKeys keys, Duration timeout) {
+	public Mono<Lookup> lookup(CacheSettings settings, String scope, String pool, CacheKeys keys, Duration timeout) {
 		long start = System.nanoTime();
 		String exactKey = store.key(scope, keys.exact());
 		boolean exactKnown = store.mightHave(exactKey);
@@ -71,9 +75,9 @@ class ResponseCache {
 			recorded(miss, start);
 			return Mono.just(miss);
 		}
-		Mono<Lookup> semantic = searchable ? semantic(settings, scope, keys) : Mono.just(Lookup.miss(null));
+		Mono<Lookup> semantic = searchable ? semantic(settings, pool, keys) : Mono.just(Lookup.miss(null));
 		Mono<StoredAnswer> exact = exactKnown ? store.get(exactKey) : Mono.empty();
-		return exact.map(entry -> new Lookup(Lookup.Outcome.HIT, entry, 1.0, null))
+		return exact.map(entry -> new Lookup(Lookup.Outcome.HIT, entry, 1.0, null, null))
 			.switchIfEmpty(Mono.defer(() -> semantic))
 			.timeout(timeout)
 			.onErrorResume(failure -> Mono.just(Lookup.miss(null)))
@@ -85,7 +89,7 @@ class ResponseCache {
 		lookupTimes.get(result.outcome()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
 	}
 
-	private Mono<Lookup> semantic(CacheSettings settings, String scope, CacheKeys keys) {
+	private Mono<Lookup> semantic(CacheSettings settings, String pool, CacheKeys keys) {
 		long start = System.nanoTime();
 		return embeddings.embed(keys.question())
 			.doOnNext(vector -> embeddingTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
@@ -97,8 +101,12 @@ class ResponseCache {
 					}
 					String candidate = store.questionOf(match.id());
 					if (candidate != null && (!verify || QuestionCheck.agree(keys.question(), candidate))) {
+						boolean serve = selfCheck == null || selfCheck.decide(pool, match.similarity(),
+								settings.similarityThreshold()) == SelfCheck.Decision.SERVE;
 						return store.get(match.id())
-							.map(entry -> new Lookup(Lookup.Outcome.SEMANTIC_HIT, entry, match.similarity(), vector))
+							.map(entry -> serve
+									? new Lookup(Lookup.Outcome.SEMANTIC_HIT, entry, match.similarity(), vector, null)
+									: new Lookup(Lookup.Outcome.MISS, null, match.similarity(), vector, entry))
 							.switchIfEmpty(Mono.fromSupplier(() -> {
 								store.forget(match.id());
 								return Lookup.miss(vector);
@@ -107,6 +115,11 @@ class ResponseCache {
 				}
 				return Mono.just(Lookup.miss(vector));
 			});
+	}
+
+	/** The self-check, or {@code null}. */
+	SelfCheck selfCheck() {
+		return selfCheck;
 	}
 
 	/** Stores an answer under the request's keys. */
@@ -121,8 +134,10 @@ class ResponseCache {
 	 * @param entry the answer on a hit
 	 * @param similarity the candidate's cosine similarity on a semantic hit (1 on an exact hit)
 	 * @param vector the question's embedding, when computed (kept so a miss can be stored without embedding again)
+	 * @param checked on a miss, the semantic candidate the self-check did not serve, to compare with the backend's
+	 * answer; else {@code null}
 	 */
-	public record Lookup(Outcome outcome, StoredAnswer entry, double similarity, float[] vector) {
+	public record Lookup(Outcome outcome, StoredAnswer entry, double similarity, float[] vector, StoredAnswer checked) {
 
 		/** How a request was served with respect to the cache, as {@code x-spillway-cache} says. */
 		public enum Outcome {
@@ -132,7 +147,7 @@ class ResponseCache {
 		}
 
 		static Lookup miss(float[] vector) {
-			return new Lookup(Outcome.MISS, null, 0, vector);
+			return new Lookup(Outcome.MISS, null, 0, vector, null);
 		}
 
 	}

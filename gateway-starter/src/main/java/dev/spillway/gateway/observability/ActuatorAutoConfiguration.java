@@ -2,6 +2,7 @@ package dev.spillway.gateway.observability;
 
 import dev.spillway.gateway.core.SharedStateSettings;
 import dev.spillway.gateway.limit.api.TenantLimitsReport;
+import dev.spillway.gateway.cache.api.CacheReport;
 import dev.spillway.gateway.routing.api.PoolReport;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -23,7 +24,8 @@ import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
  * it is enabled.
  */
 @AutoConfiguration(after = ObservabilityAutoConfiguration.class,
-		afterName = "dev.spillway.gateway.routing.RoutingAutoConfiguration")
+		afterName = { "dev.spillway.gateway.routing.RoutingAutoConfiguration",
+				"dev.spillway.gateway.cache.CacheAutoConfiguration" })
 @ConditionalOnClass(Endpoint.class)
 @ConditionalOnBean(PoolReport.class)
 public class ActuatorAutoConfiguration {
@@ -32,8 +34,8 @@ public class ActuatorAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint(SpillwayEndpoint.class)
 	SpillwayEndpoint spillwayEndpoint(PoolReport pools, ObjectProvider<TenantLimitsReport> limits,
-			UsageMetrics usage) {
-		return new SpillwayEndpoint(pools, limits.getIfAvailable(), usage);
+			ObjectProvider<CacheReport> cache, UsageMetrics usage) {
+		return new SpillwayEndpoint(pools, limits.getIfAvailable(), cache.getIfAvailable(), usage);
 	}
 
 	/** The health indicator, when Spring Boot's health support is present too. */

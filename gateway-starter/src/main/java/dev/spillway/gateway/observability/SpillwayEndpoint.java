@@ -6,6 +6,7 @@ import java.util.Map;
 import reactor.core.publisher.Mono;
 
 import dev.spillway.gateway.limit.api.TenantLimitsReport;
+import dev.spillway.gateway.cache.api.CacheReport;
 import dev.spillway.gateway.routing.api.PoolReport;
 
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -13,7 +14,8 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 
 /**
- * {@code /actuator/spillway}: the live state of every pool and backend as this instance sees it;
+ * {@code /actuator/spillway}: the live state of every pool and backend as this instance sees it, and the cache's
+ * self-check per pool;
  * {@code /actuator/spillway/{tenant}}: one tenant's limits and usage.
  */
 @Endpoint(id = "spillway")
@@ -25,10 +27,16 @@ class SpillwayEndpoint {
 
 	private final UsageMetrics usage;
 
-	/** @param limits the limits' report, or {@code null} without limits */
-	SpillwayEndpoint(PoolReport pools, TenantLimitsReport limits, UsageMetrics usage) {
+	private final CacheReport cache;
+
+	/**
+	 * @param limits the limits' report, or {@code null} without limits
+	 * @param cache the cache's report, or {@code null} without the cache
+	 */
+	SpillwayEndpoint(PoolReport pools, TenantLimitsReport limits, CacheReport cache, UsageMetrics usage) {
 		this.pools = pools;
 		this.limits = limits;
+		this.cache = cache;
 		this.usage = usage;
 	}
 
@@ -52,6 +60,9 @@ class SpillwayEndpoint {
 		Map<String, Object> result = new LinkedHashMap<>();
 		result.put("sharedState", pools.sharedStateConnected() ? "CONNECTED" : "DISCONNECTED");
 		result.put("pools", pools.details());
+		if (cache != null) {
+			result.put("cache", cache.pools());
+		}
 		return result;
 	}
 

@@ -1,0 +1,2 @@
+/** What the cache publishes to other capabilities: its report on semantic hits. */
+package dev.spillway.gateway.cache.api;
