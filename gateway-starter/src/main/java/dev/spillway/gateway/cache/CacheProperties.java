@@ -219,6 +219,10 @@ public class CacheProperties {
 		@Min(1)
 		private int window = 100;
 
+		/** Comparisons a band needs in its window before its disagreements may stop it serving. */
+		@Min(1)
+		private int minComparisons = 20;
+
 		/** Width of a band of similarity. */
 		@jakarta.validation.constraints.DecimalMin("0.001")
 		@jakarta.validation.constraints.DecimalMax("0.5")
@@ -266,6 +270,20 @@ public class CacheProperties {
 
 		public void setWindow(int window) {
 			this.window = window;
+		}
+
+		public int getMinComparisons() {
+			return minComparisons;
+		}
+
+		public void setMinComparisons(int minComparisons) {
+			this.minComparisons = minComparisons;
+		}
+
+		@jakarta.validation.constraints.AssertTrue(
+				message = "spillway.cache.self-check.min-comparisons must not exceed spillway.cache.self-check.window")
+		public boolean isMinComparisonsWithinWindow() {
+			return minComparisons <= window;
 		}
 
 		public double getBandWidth() {

@@ -18,8 +18,9 @@ import java.util.regex.Pattern;
  * Florida to New York", or "the first person on the Moon" and "the second", close together, but their answers
  * differ. The check tokenizes both texts (case and punctuation ignored) and compares what embeddings blur:
  * <ul>
- * <li><b>numbers</b>: digits ({@code 10,000} is 10000, {@code 16th} is 16), spelled numbers, ordinals and one-letter
- * variables, in the order they come ("divide 12 by 4" is not "divide 4 by 12");</li>
+ * <li><b>numbers</b>: digits ({@code 10,000} is 10000, {@code 16th} is 16), spelled numbers ("two dozen"), ordinals,
+ * one-letter variables and the operators between them ({@code 3 + 5} is not {@code 3 - 5}), in the order they come
+ * ("divide 12 by 4" is not "divide 4 by 12");</li>
  * <li><b>quantities and dates</b>: the units and currencies mentioned, which number each one counts, months,
  * weekdays and {@code last}/{@code next}/{@code tomorrow};</li>
  * <li><b>polarity</b>: whether either text negates ({@code not}, {@code n't}, {@code never}, {@code without},
@@ -44,14 +45,20 @@ import java.util.regex.Pattern;
 final class QuestionCheck {
 
 	private static final Pattern TOKEN = Pattern.compile("(?<number>\\d+(?:[.,]\\d+)*)(?:st|nd|rd|th)?"
-			+ "|°\\s?(?<degrees>[CcFf])\\b|(?<word>[\\p{L}\\p{N}]+(?:['’]\\p{L}+)?)|(?<symbol>[$€£¥%])"
+			+ "|°\\s?(?<degrees>[CcFf])\\b|(?<language>\\b[A-Za-z](?:\\+\\+|#))"
+			+ "|(?<word>[\\p{L}\\p{N}]+(?:['’]\\p{L}+)?)|(?<symbol>[$€£¥%])"
+			// An operator stands between spaces, digits or parentheses: the hyphen of "20-minute" is none.
+			+ "|(?<operator>(?<=[\\s\\d()]|^)[-+*/^=<>×÷](?=[\\s\\d(]))"
 			+ "|(?<stop>[.?!;:\\n])|(?<comma>,)");
 
 	private static final Pattern THOUSANDS = Pattern.compile("\\d{1,3}(?:,\\d{3})+");
 
 	/** The negators: each one counts, and two texts must negate as many times. */
 	private static final Set<String> NEGATORS = Set.of("not", "no", "never", "without", "none", "nor", "cannot",
-			"neither", "nothing", "nobody", "nowhere", "non", "hardly", "barely", "scarcely", "seldom", "rarely");
+			"neither", "nothing", "nobody", "nowhere", "non", "hardly", "barely", "scarcely", "seldom", "rarely",
+			// The same without their apostrophe, as people type them.
+			"dont", "doesnt", "didnt", "cant", "wont", "isnt", "arent", "wasnt", "werent", "shouldnt", "wouldnt",
+			"couldnt", "havent", "hasnt", "hadnt", "mustnt", "neednt");
 
 	/** Degree words: "the most reliable" and "the least reliable" ask opposite questions. */
 	private static final Set<String> MORE = Set.of("more", "most");
@@ -180,7 +187,8 @@ final class QuestionCheck {
 		if (bothAndDiffer(a.units, b.units) || bothAndDiffer(a.quantities, b.quantities)) {
 			return "units";
 		}
-		if (a.negations != b.negations || degreeOpposed(a, b) || degreeOpposed(b, a) || switched(a, b) || switched(b, a) || opposed(a, b) || cueOpposes(a, b) || cueOpposes(b, a)) {
+		if (a.negations != b.negations || degreeOpposed(a, b) || degreeOpposed(b, a) || switched(a, b)
+				|| switched(b, a) || opposed(a, b) || cueOpposes(a, b) || cueOpposes(b, a)) {
 			return "polarity";
 		}
 		if (bothAndDiffer(a.questions, b.questions)) {
@@ -268,12 +276,25 @@ final class QuestionCheck {
 
 	/** Whether a word only one text has is the other one's word with a negating or opposing affix. */
 	private static boolean opposed(Features a, Features b) {
+		List<String> onlyA = new ArrayList<>();
 		for (String x : a.content) {
-			if (x.length() < 4 || b.content.contains(x)) {
-				continue;
+			if (x.length() >= 4 && !b.content.contains(x)) {
+				onlyA.add(x);
 			}
-			for (String y : b.content) {
-				if (y.length() >= 4 && !a.content.contains(y) && opposite(x, y)) {
+		}
+		List<String> onlyB = new ArrayList<>();
+		for (String y : b.content) {
+			if (y.length() >= 4 && !a.content.contains(y)) {
+				onlyB.add(y);
+			}
+		}
+		// Texts that differ in that many words differ in more than an affix; the bound keeps the check cheap.
+		if ((long) onlyA.size() * onlyB.size() > 10_000) {
+			return false;
+		}
+		for (String x : onlyA) {
+			for (String y : onlyB) {
+				if (opposite(x, y)) {
 					return true;
 				}
 			}
@@ -404,7 +425,8 @@ final class QuestionCheck {
 			end--;
 		}
 		int length = end - start;
-		if (length < 2) {
+		// Parts exchanged across a long stretch are no near-miss the check knows; the bound keeps it cheap.
+		if (length < 2 || length > 40) {
 			return false;
 		}
 		for (int x = 1; x < length; x++) {
@@ -541,7 +563,8 @@ final class QuestionCheck {
 
 	/** What one text says, as the check compares it. */
 	private record Features(List<String> words, Set<String> content, Set<String> stems, List<String> numbers,
-			List<String> counted, Set<String> deictics, Set<String> months, Set<String> weekdays, Set<String> units, Set<String> quantities,
+			List<String> counted, Set<String> deictics, Set<String> months, Set<String> weekdays, Set<String> units,
+			Set<String> quantities,
 			int negations, Set<String> cueScoped, Set<String> questions, Set<String> names, Map<Role, Set<String>> roles,
 			Set<String> roleable, List<String> phrases, List<Unit> sequence) {
 
@@ -760,6 +783,52 @@ final class QuestionCheck {
 	private record Unit(String text, int clause, boolean coordinated, String link, boolean adjacent) {
 	}
 
+	/**
+	 * Spelled numbers add up as they are said: "twenty five" is 25, "two hundred" 200, "two thousand three
+	 * hundred" 2300, "two dozen" 24.
+	 */
+	private static final class Spelled {
+
+		private long total;
+
+		private long current;
+
+		private boolean started;
+
+		void add(long number) {
+			started = true;
+			if (number == 100) {
+				current = Math.max(current, 1) * number;
+			}
+			else if (number >= 1000) {
+				total += Math.max(current, 1) * number;
+				current = 0;
+			}
+			else {
+				current += number;
+			}
+		}
+
+		/** "A dozen" is 12, "two dozen" 24. */
+		void dozen() {
+			started = true;
+			current = Math.max(current, 1) * 12;
+		}
+
+		boolean started() {
+			return started;
+		}
+
+		long take() {
+			long value = total + current;
+			total = 0;
+			current = 0;
+			started = false;
+			return value;
+		}
+
+	}
+
 	private enum Kind {
 
 		WORD, NUMBER, VARIABLE, SYMBOL, BREAK
@@ -781,7 +850,7 @@ final class QuestionCheck {
 			Matcher matcher = TOKEN.matcher(text);
 			boolean sentenceStart = true;
 			boolean clauseStart = true;
-			long spelled = -1;
+			Spelled spelled = new Spelled();
 			while (matcher.find()) {
 				String word = matcher.group("word");
 				String lower = word == null ? null : word.toLowerCase(Locale.ROOT).replace('’', '\'');
@@ -789,13 +858,16 @@ final class QuestionCheck {
 					lower = lower.substring(0, lower.length() - 2);
 				}
 				Long number = lower == null ? null : NUMBER_WORDS.get(lower);
-				if (number != null) {
-					spelled = spelled(spelled, number);
+				if ("dozen".equals(lower)) {
+					spelled.dozen();
 					continue;
 				}
-				if (spelled >= 0) {
-					tokens.add(new Token(Kind.NUMBER, Long.toString(spelled), "", false, false));
-					spelled = -1;
+				if (number != null) {
+					spelled.add(number);
+					continue;
+				}
+				if (spelled.started()) {
+					tokens.add(new Token(Kind.NUMBER, Long.toString(spelled.take()), "", false, false));
 				}
 				if (matcher.group("stop") != null || matcher.group("comma") != null) {
 					tokens.add(new Token(Kind.BREAK, "", "", false, false));
@@ -812,6 +884,15 @@ final class QuestionCheck {
 				else if (matcher.group("degrees") != null) {
 					token = new Token(Kind.SYMBOL, matcher.group("degrees").toLowerCase(Locale.ROOT).equals("c")
 							? "celsius" : "fahrenheit", matcher.group(), sentenceStart, clauseStart);
+				}
+				else if (matcher.group("language") != null) {
+					String language = matcher.group("language");
+					token = new Token(Kind.WORD, language.toLowerCase(Locale.ROOT), language, sentenceStart, clauseStart);
+				}
+				else if (matcher.group("operator") != null) {
+					// Operators count with the numbers, in order: "3 + 5" is not "3 - 5", "5 > 3" not "5 < 3".
+					token = new Token(Kind.VARIABLE, "op" + matcher.group("operator"), matcher.group("operator"),
+							sentenceStart, clauseStart);
 				}
 				else if (matcher.group("symbol") != null) {
 					token = new Token(Kind.SYMBOL, matcher.group("symbol"), matcher.group("symbol"), sentenceStart,
@@ -832,16 +913,20 @@ final class QuestionCheck {
 				sentenceStart = false;
 				clauseStart = false;
 			}
-			if (spelled >= 0) {
-				tokens.add(new Token(Kind.NUMBER, Long.toString(spelled), "", false, false));
+			if (spelled.started()) {
+				tokens.add(new Token(Kind.NUMBER, Long.toString(spelled.take()), "", false, false));
 			}
 			return tokens;
 		}
 
 		/** A letter written right after a number is its unit or suffix ("100 m", "5K"), not a variable. */
 		private static boolean afterNumber(List<Token> tokens, int start, String text) {
-			return !tokens.isEmpty() && tokens.get(tokens.size() - 1).kind == Kind.NUMBER
-					&& text.substring(0, start).stripTrailing().length() >= start - 1;
+			int before = start - 1;
+			if (before >= 0 && text.charAt(before) == ' ') {
+				before--;
+			}
+			return !tokens.isEmpty() && tokens.get(tokens.size() - 1).kind == Kind.NUMBER && before >= 0
+					&& Character.isDigit(text.charAt(before));
 		}
 
 		/** Capitalised inside a sentence, an acronym, or letters mixed with digits or inner capitals. */
@@ -870,16 +955,6 @@ final class QuestionCheck {
 			return upper == 1 && !sentenceStart && !original.equals("I");
 		}
 
-		/** Spelled numbers add up: "twenty five" is 25, "two hundred" 200, "three thousand" 3000. */
-		private static long spelled(long sofar, long number) {
-			if (sofar < 0) {
-				return number;
-			}
-			if (number == 100 || number == 1000 || number == 1_000_000 || number == 1_000_000_000) {
-				return Math.max(sofar, 1) * number;
-			}
-			return sofar + number;
-		}
 
 	}
 
@@ -897,7 +972,7 @@ final class QuestionCheck {
 			words.put(tens[i], 20L + 10L * i);
 		}
 		words.putAll(Map.of("hundred", 100L, "thousand", 1000L, "million", 1_000_000L, "billion", 1_000_000_000L,
-				"dozen", 12L, "twice", 2L, "double", 2L, "triple", 3L));
+				"twice", 2L, "double", 2L, "triple", 3L));
 		return Map.copyOf(words);
 	}
 

@@ -101,12 +101,12 @@ class ResponseCache {
 					}
 					String candidate = store.questionOf(match.id());
 					if (candidate != null && (!verify || QuestionCheck.agree(keys.question(), candidate))) {
-						boolean serve = selfCheck == null || selfCheck.decide(pool, match.similarity(),
-								settings.similarityThreshold()) == SelfCheck.Decision.SERVE;
 						return store.get(match.id())
-							.map(entry -> serve
-									? new Lookup(Lookup.Outcome.SEMANTIC_HIT, entry, match.similarity(), vector, null)
-									: new Lookup(Lookup.Outcome.MISS, null, match.similarity(), vector, entry))
+							// Decided once the entry is read: a vanished entry is no candidate.
+							.map(entry -> selfCheck == null || selfCheck.decide(pool, match.similarity(),
+									settings.similarityThreshold()) == SelfCheck.Decision.SERVE
+											? new Lookup(Lookup.Outcome.SEMANTIC_HIT, entry, match.similarity(), vector, null)
+											: new Lookup(Lookup.Outcome.MISS, null, match.similarity(), vector, entry))
 							.switchIfEmpty(Mono.fromSupplier(() -> {
 								store.forget(match.id());
 								return Lookup.miss(vector);

@@ -19,7 +19,8 @@ import reactor.core.publisher.Mono;
  * similar by embedding. Outcomes are counted per pool and band of similarity ({@code band-width} wide), over the
  * last {@code window} comparisons of each band.
  * <p>
- * A band whose share of disagreements exceeds {@code target-disagreement} stops serving, and so does every band
+ * A band whose share of disagreements exceeds {@code target-disagreement} (once it has {@code min-comparisons}) stops
+ * serving, and so does every band
  * below it: the pool's effective threshold rises to the top of the highest such band. Candidates that are not
  * served go to the backend anyway, so each of them is compared too, at no extra backend call: a closed band keeps
  * counting, and opens again once its recent comparisons agree. A closed band holds the bands below it down only
@@ -76,8 +77,7 @@ class SelfCheck {
 	Decision decide(String pool, double similarity, double threshold) {
 		Pool state = pool(pool);
 		state.candidates.incrementAndGet();
-		if (config.isShadow() || state.band(similarity).disagreesTooOften(config.getTargetDisagreement())
-				|| similarity < state.effectiveThreshold(threshold)) {
+		if (config.isShadow() || closed(state.band(similarity)) || similarity < state.effectiveThreshold(threshold)) {
 			return Decision.CHECK;
 		}
 		if (period > 0 && state.sequence.incrementAndGet() % period == 0) {
@@ -93,7 +93,8 @@ class SelfCheck {
 	 */
 	void compare(String pool, double similarity, boolean deterministic, String fresh, String cached) {
 		if (deterministic) {
-			record(pool, similarity, QuestionText.normalised(fresh).equals(QuestionText.normalised(cached)));
+			record(pool, similarity,
+					QuestionText.normalised(shortened(fresh)).equals(QuestionText.normalised(shortened(cached))));
 			return;
 		}
 		if (embeddings == null) {
@@ -128,6 +129,11 @@ class SelfCheck {
 		}
 		state.band(similarity).record(agreed, state.comparisons.incrementAndGet());
 		state.outcome(band(similarity), agreed ? "agree" : "disagree").increment();
+	}
+
+	/** Whether the band's recent comparisons stop it serving. */
+	private boolean closed(Band band) {
+		return band.disagreesTooOften(config.getTargetDisagreement(), config.getMinComparisons());
 	}
 
 	private void skipped(String pool) {
@@ -206,7 +212,7 @@ class SelfCheck {
 			long now = comparisons.get();
 			for (int i = bands - 1; i >= 0; i--) {
 				Band band = bandsOf[i];
-				if (band.disagreesTooOften(config.getTargetDisagreement()) && band.recent(now, config.getWindow())) {
+				if (closed(band) && band.recent(now, config.getWindow())) {
 					return Math.max(threshold, (i + 1) * config.getBandWidth());
 				}
 			}
@@ -225,7 +231,7 @@ class SelfCheck {
 					recentDisagreements += counts[1];
 					byBand.put(String.format(java.util.Locale.ROOT, "%.2f", i * config.getBandWidth()),
 							Map.of("recentComparisons", counts[0], "recentDisagreements", counts[1], "serving",
-									!band.disagreesTooOften(config.getTargetDisagreement())));
+									!closed(band)));
 				}
 			}
 			Map<String, Object> report = new LinkedHashMap<>();
@@ -277,8 +283,8 @@ class SelfCheck {
 			return now - last < window;
 		}
 
-		synchronized boolean disagreesTooOften(double target) {
-			return size > 0 && disagreements > target * size;
+		synchronized boolean disagreesTooOften(double target, int minComparisons) {
+			return size >= minComparisons && disagreements > target * size;
 		}
 
 		/** Comparisons and disagreements in the window. */

@@ -43,12 +43,28 @@ class CacheKeysTests {
 	void theQuestionsCaseSpacingAndFinalPunctuationDoNotChangeTheExactKeyButItsCodeAndTheSystemPromptDo() {
 		CacheKeys asked = keys(body(chat("Be brief.", "What is the capital of France?")));
 
-		assertThat(keys(body(chat("Be brief.", "  what is the   capital of FRANCE"))).exact()).isEqualTo(asked.exact());
+		assertThat(keys(body(chat("Be brief.", "  what is the   capital of france"))).exact()).isEqualTo(asked.exact());
+		assertThat(keys(body(chat("Be brief.", "WHAT IS THE CAPITAL OF FRANCE!"))).exact()).isEqualTo(asked.exact());
 		assertThat(keys(body(chat("be brief", "What is the capital of France?"))).exact()).isNotEqualTo(asked.exact());
 		assertThat(keys(body(chat("Be brief.", "What is the capital of Franc?"))).exact()).isNotEqualTo(asked.exact());
 		assertThat(keys(body(chat("Be brief.", "Is `Foo` a class?"))).exact())
 			.isNotEqualTo(keys(body(chat("Be brief.", "Is `foo` a class?"))).exact())
 			.isEqualTo(keys(body(chat("Be brief.", "IS `Foo` A CLASS"))).exact());
+	}
+
+	@Test
+	void capitalsInsideAWordQuotationsAFactorialAndLineBreaksKeepTheirMeaningInTheExactKey() {
+		assertThat(exact("Convert 5 MW to kW")).isNotEqualTo(exact("Convert 5 mW to kW"));
+		assertThat(exact("Reverse \\\"AbC\\\"")).isNotEqualTo(exact("Reverse \\\"abc\\\""));
+		assertThat(exact("Reverse 'AbC'")).isNotEqualTo(exact("Reverse 'abc'"));
+		assertThat(exact("What is 5!")).isNotEqualTo(exact("What is 5?"));
+		assertThat(exact("Count the lines:\\nx\\ny")).isNotEqualTo(exact("Count the lines: x y"))
+			.isEqualTo(exact("count the lines:  \\n\\nx \\ny "));
+		assertThat(exact("Don't panic.")).isEqualTo(exact("don't panic"));
+	}
+
+	private static String exact(String question) {
+		return keys(body(chat("Be brief.", question))).exact();
 	}
 
 	private static String chat(String system, String question) {

@@ -17,6 +17,12 @@ class QuestionCheckTests {
 			numbers      | Divide 90 by 3.                                | Divide 3 by 90.
 			numbers      | Who came third in the race?                    | Who came 4th in the race?
 			numbers      | Is twenty five a square number?                | Is 24 a square number?
+			numbers      | What is 3 + 5?                                 | What is 3 - 5?
+			numbers      | Is 5 > 3?                                      | Is 5 < 3?
+			numbers      | Are two dozen eggs enough?                     | Are 14 eggs enough?
+			numbers      | Did two thousand three hundred people come?    | Did 200300 people come?
+			names        | How do I reverse a string in C++?              | How do I reverse a string in C#?
+			polarity     | Why do cats purr?                              | Why dont cats purr?
 			dates        | What happened last week?                        | What happened next week?
 			dates        | Is the shop open on Sunday?                    | Is the shop open on Monday?
 			units        | Convert 3 ounces to grams.                     | Convert 3 pounds to grams.
@@ -53,6 +59,9 @@ class QuestionCheckTests {
 			What is the difference between tea and coffee?  | What is the difference between coffee and tea?
 			Plan a 10K run for 6 weeks.                     | Plan a 6-week 10K run.
 			How to install Git on Ubuntu?                   | Tell me how to install Git on Ubuntu.
+			Are two dozen eggs enough?                      | Are 24 eggs enough?
+			Did two thousand three hundred people come?     | Did 2300 people come?
+			Book a 20-minute slot.                          | Please book a 20-minute slot.
 			""")
 	void letsThrough(String question, String candidate) {
 		assertThat(QuestionCheck.disagreement(question, candidate)).isNull();

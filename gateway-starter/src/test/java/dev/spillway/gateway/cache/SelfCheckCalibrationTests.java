@@ -33,6 +33,7 @@ class SelfCheckCalibrationTests {
 		config.setWindow(window);
 		config.setTargetDisagreement(target);
 		config.setShadow(shadow);
+		config.setMinComparisons(1);
 		return new SelfCheck(config, 0.9, BY_FIRST_WORD, Duration.ofSeconds(1), new SimpleMeterRegistry());
 	}
 
@@ -95,6 +96,21 @@ class SelfCheckCalibrationTests {
 		assertThat(check.effectiveThreshold("gpt", 0.9)).as("different answers disagree").isGreaterThan(0.95);
 		Map<String, Object> pool = check.report().get("gpt");
 		assertThat(pool).containsEntry("comparisons", 2L).containsEntry("disagreements", 1L);
+	}
+
+	@Test
+	void aBandWithFewerComparisonsThanTheMinimumKeepsServing() {
+		CacheProperties.SelfCheck config = new CacheProperties.SelfCheck();
+		config.setSampleRate(0);
+		config.setMinComparisons(3);
+		SelfCheck check = new SelfCheck(config, 0.9, BY_FIRST_WORD, Duration.ofSeconds(1), new SimpleMeterRegistry());
+
+		check.compare("gpt", 0.955, true, "Paris", "Lyon");
+		check.compare("gpt", 0.955, true, "Paris", "Lyon");
+		assertThat(check.decide("gpt", 0.955, 0.9)).isEqualTo(SelfCheck.Decision.SERVE);
+
+		check.compare("gpt", 0.955, true, "Paris", "Paris");
+		assertThat(check.decide("gpt", 0.955, 0.9)).as("two of three disagree").isEqualTo(SelfCheck.Decision.CHECK);
 	}
 
 	@Test

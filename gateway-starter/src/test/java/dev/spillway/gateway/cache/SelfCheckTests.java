@@ -27,6 +27,7 @@ import static org.awaitility.Awaitility.await;
  */
 @GatewayTest(pool = "gpt-4o", properties = { "spillway.cache.enabled=true", "spillway.cache.similarity-threshold=0.85",
 		"spillway.cache.self-check.sample-rate=0.5", "spillway.cache.self-check.window=4",
+		"spillway.cache.self-check.min-comparisons=1",
 		"spillway.cache.self-check.target-disagreement=0.2", "spillway.cache.embedding.timeout=2s",
 		"spillway.cache.lookup-timeout=3s", "management.endpoints.web.exposure.include=spillway" })
 class SelfCheckTests {
