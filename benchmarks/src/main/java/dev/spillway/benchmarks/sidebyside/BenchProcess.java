@@ -44,7 +44,17 @@ final class BenchProcess implements AutoCloseable {
 	}
 
 	static BenchProcess start(String name, int port, Path logFile, List<String> jvmFlags, List<String> launch) {
+		return start(name, port, logFile, jvmFlags, launch, null);
+	}
+
+	/** Starts the process on the given CPUs only ({@code taskset -c}), or on any when {@code cpus} is {@code null}. */
+	static BenchProcess start(String name, int port, Path logFile, List<String> jvmFlags, List<String> launch,
+			String cpus) {
 		List<String> command = new ArrayList<>();
+		if (cpus != null) {
+			// taskset executes the JVM in its own process: the pid read for CPU time is the JVM's.
+			command.addAll(List.of("taskset", "-c", cpus));
+		}
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.addAll(jvmFlags);
 		command.addAll(launch);

@@ -28,7 +28,9 @@ import dev.spillway.benchmarks.Loopback;
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.spillway.benchmarks.sidebyside.SideBySide [key=value ...]</pre>
  * Keys: rounds, seconds, concurrency, rate, stream-concurrency, open-streams (comma list, 0 to skip),
  * phases (comma list of throughput, moderate, streams), targets (comma list of direct, plain, spillway and the
- * variants below), jfr (true: record Spillway with JFR).
+ * variants below), jfr (true: record each Spillway target with JFR, to <target>.jfr), pin (true: this process, the backend and Redis on CPU 0,
+ * each gateway alone on CPU 1), warmup
+ * (seconds of throughput load on each target before the rounds, at least three phases; default 30).
  */
 public final class SideBySide {
 
@@ -83,6 +85,12 @@ public final class SideBySide {
 		List<String> targets = List.of(settings.get("targets").split(","));
 		boolean jfr = Boolean.parseBoolean(settings.get("jfr"));
 		List<String> phases = List.of(settings.get("phases").split(","));
+		boolean pin = Boolean.parseBoolean(settings.get("pin"));
+		if (pin) {
+			// The load generator, the backend and Redis share CPU 0; each gateway has CPU 1 to itself while measured
+			// (only one target is under load at a time).
+			pinTo("0", ProcessHandle.current().pid());
+		}
 
 		Path sampleJar = Path.of("sample-gateway", "target", "spillway-sample-gateway.jar");
 		Path plainJar = Path.of("benchmarks", "plain-gateway", "target", "plain-gateway.jar");
@@ -127,8 +135,8 @@ public final class SideBySide {
 					launch.addAll(List.of("-jar", plainJar.toString(), "--bench.backend-url=" + backendUrl));
 				}
 				else {
-					if (jfr && target.equals("spillway")) {
-						flags.add("-XX:StartFlightRecording=filename=" + OUT.resolve("spillway.jfr") + ",settings=profile");
+					if (jfr) {
+						flags.add("-XX:StartFlightRecording=filename=" + OUT.resolve(target + ".jfr") + ",settings=profile");
 						flags.add("-XX:FlightRecorderOptions=stackdepth=512");
 					}
 					List<String> variant = VARIANTS.getOrDefault(target, List.of());
@@ -146,7 +154,8 @@ public final class SideBySide {
 					launch.addAll(variant);
 				}
 				launch.add("--server.port=" + port);
-				processes.put(target, BenchProcess.start(target, port, OUT.resolve(target + ".log"), flags, launch));
+				processes.put(target, BenchProcess.start(target, port, OUT.resolve(target + ".log"), flags, launch,
+						pin ? "1" : null));
 			}
 			for (BenchProcess process : processes.values()) {
 				process.awaitReady(API_KEY);
@@ -155,8 +164,9 @@ public final class SideBySide {
 			for (String target : targets) {
 				String url = url(processes, target);
 				// Spillway has much more code for the JIT to compile than plain Spring Cloud Gateway: warm up long.
-				load.throughput(url, concurrency, phase.multipliedBy(3).compareTo(Duration.ofSeconds(30)) < 0
-						? Duration.ofSeconds(30) : phase.multipliedBy(3));
+				Duration warmup = Duration.ofSeconds(Long.parseLong(settings.get("warmup")));
+				load.throughput(url, concurrency, phase.multipliedBy(3).compareTo(warmup) < 0 ? warmup
+						: phase.multipliedBy(3));
 				load.streams(url, streamConcurrency, phase);
 			}
 			for (int round = 1; round <= rounds; round++) {
@@ -250,7 +260,8 @@ public final class SideBySide {
 		StringBuilder out = new StringBuilder();
 		out.append("## Side-by-side run\n\n").append(machine()).append("\nSettings: ").append(settings).append("\n\n");
 		out.append("| target | throughput (req/s) | p50 / p99 at full load (ms) | CPU per request (ms) "
-				+ "| p50 / p99 at moderate load (ms) | TTFT p50 / p99, moderate (ms) | TTFT p50 / p99, 16 streams (ms) "
+				+ "| p50 / p99 at moderate load (ms) | TTFT p50 / p99, moderate (ms) | TTFT p50 / p99, "
+				+ settings.get("stream-concurrency") + " streams (ms) "
 				+ "| errors |\n");
 		out.append("|---|---|---|---|---|---|---|---|\n");
 		List<String> targets = rounds.stream().map(Round::target).distinct().toList();
@@ -266,7 +277,8 @@ public final class SideBySide {
 		}
 		out.append("\nAgainst plain Spring Cloud Gateway, per round (same round, back to back), then the median:\n\n");
 		out.append("| target | throughput ratio | added p99, moderate load (ms) | added p50, moderate load (ms) "
-				+ "| added TTFT p50, moderate (ms) | added TTFT p50, 16 streams (ms) | CPU per request ratio |\n"
+				+ "| added TTFT p50, moderate (ms) | added TTFT p50, " + settings.get("stream-concurrency")
+				+ " streams (ms) | CPU per request ratio |\n"
 				+ "|---|---|---|---|---|---|---|\n");
 		for (String target : targets) {
 			if (target.equals("plain")) {
@@ -351,6 +363,8 @@ public final class SideBySide {
 		settings.put("targets", "direct,plain,spillway");
 		settings.put("phases", "throughput,moderate,streams");
 		settings.put("jfr", "false");
+		settings.put("pin", "false");
+		settings.put("warmup", "30");
 		for (String arg : args) {
 			int equals = arg.indexOf('=');
 			if (equals < 0 || !settings.containsKey(arg.substring(0, equals))) {
@@ -359,6 +373,16 @@ public final class SideBySide {
 			settings.put(arg.substring(0, equals), arg.substring(equals + 1));
 		}
 		return settings;
+	}
+
+	/** Pins every thread of process {@code pid} to {@code cpus}; threads it starts later inherit the mask. */
+	private static void pinTo(String cpus, long pid) throws IOException, InterruptedException {
+		Process taskset = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid)).redirectErrorStream(true)
+			.start();
+		String output = new String(taskset.getInputStream().readAllBytes());
+		if (taskset.waitFor() != 0) {
+			throw new IllegalStateException("taskset failed: " + output);
+		}
 	}
 
 	private static void log(String line) {
