@@ -30,7 +30,8 @@ import dev.spillway.benchmarks.Loopback;
  * phases (comma list of throughput, moderate, streams), targets (comma list of direct, plain, spillway and the
  * variants below), jfr (true: record each Spillway target with JFR, to <target>.jfr), pin (true: this process, the backend and Redis on CPU 0,
  * each gateway alone on CPU 1), warmup
- * (seconds of throughput load on each target before the rounds, at least three phases; default 30).
+ * (seconds of throughput load on each target before the rounds, default 30; 0 measures from a cold start: with
+ * phases=throughput, the rounds are the warm-up curve).
  */
 public final class SideBySide {
 
@@ -161,12 +162,11 @@ public final class SideBySide {
 				process.awaitReady(API_KEY);
 			}
 			log("All processes answer; warming up");
-			for (String target : targets) {
+			Duration warmup = Duration.ofSeconds(Long.parseLong(settings.get("warmup")));
+			for (String target : warmup.isZero() ? List.<String>of() : targets) {
 				String url = url(processes, target);
 				// Spillway has much more code for the JIT to compile than plain Spring Cloud Gateway: warm up long.
-				Duration warmup = Duration.ofSeconds(Long.parseLong(settings.get("warmup")));
-				load.throughput(url, concurrency, phase.multipliedBy(3).compareTo(warmup) < 0 ? warmup
-						: phase.multipliedBy(3));
+				load.throughput(url, concurrency, warmup);
 				load.streams(url, streamConcurrency, phase);
 			}
 			for (int round = 1; round <= rounds; round++) {
