@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
 
 import dev.spillway.gateway.request.AnswerCompletion;
 import dev.spillway.gateway.request.EndedAnswer;
@@ -14,7 +15,8 @@ import org.springframework.http.HttpMethod;
 
 /**
  * Records which backend stored a new response as soon as its id is read — the {@code response.created} event of a
- * stream, long before its end; a JSON answer as it passes — and forgets it when the response is deleted. A record
+ * stream, long before its end; a JSON answer as it passes — and holds the rest of the answer until the record is
+ * written, so that no follow-up can overtake it; forgets it when the response is deleted. A record
  * that cannot be written (Redis away) is logged: later requests naming that response get 404.
  */
 class ResponseAffinityCompletion implements AnswerCompletion {
@@ -36,10 +38,19 @@ class ResponseAffinityCompletion implements AnswerCompletion {
 				|| llm.tenant() == null) {
 			return;
 		}
-		store.save(llm.tenant(), answerId, new ResponseAffinityStore.Home(llm.pool(), llm.backend().id()), ttl)
-			.subscribe(saved -> {
-			}, failure -> log.warn("Could not record the backend of response {} (request {}): {}", answerId,
-					llm.requestId(), failure.toString()));
+		Mono<Void> saved = store
+			.save(llm.tenant(), answerId, new ResponseAffinityStore.Home(llm.pool(), llm.backend().id()), ttl)
+			.then()
+			.onErrorResume(failure -> {
+				log.warn("Could not record the backend of response {} (request {}): {}", answerId, llm.requestId(),
+						failure.toString());
+				return Mono.empty();
+			})
+			.cache();
+		saved.subscribe();
+		// The client sees the rest of the answer once the record is written (or its write timed out): a follow-up
+		// it sends through another instance at once finds the response's home.
+		llm.holdEndUntil(saved);
 	}
 
 	@Override
