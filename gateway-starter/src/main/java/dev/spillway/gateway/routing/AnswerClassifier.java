@@ -70,7 +70,7 @@ final class AnswerClassifier {
 	Verdict classify(int status, HttpHeaders headers, String bodyStart, boolean contextFallback, long nowMillis) {
 		if (status == TOO_MANY_REQUESTS) {
 			return bodyStart != null && bodyStart.contains("insufficient_quota") ? new QuotaExhausted(quotaExhaustedDuration)
-					: new Throttled(durations.of(headers, nowMillis));
+					: new Throttled(durations.of(headers, bodyStart, nowMillis));
 		}
 		if (status == BAD_REQUEST && contextFallback && bodyStart != null
 				&& bodyStart.contains("context_length_exceeded")) {

@@ -2,12 +2,16 @@ package dev.spillway.gateway.routing;
 
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 
 /**
  * Decides, for one attempt of one request, what to do: use a backend now, wait for a preferred one that will
  * recover within the request's spill budget, or give up because everything is throttled or broken. A backend known
- * to take no request this large is passed over at once and never waited for. Pure: it reads the backends' live
- * state and the clock it is given, nothing else.
+ * to take no request this large is passed over at once and never waited for. A backend that recovered less than
+ * the slow-start window ago takes only its ramping share of the requests it would be chosen for; the rest go to
+ * the others of its group or to the next group. Pure but for that random draw: it reads the backends' live state
+ * and the clock it is given, nothing else.
  */
 final class BackendPlanner {
 
@@ -47,17 +51,35 @@ final class BackendPlanner {
 	 */
 	public static Plan plan(BackendSelector selector, long nowMillis, long waitUntilMillis, long estimatedTokens,
 			Set<BackendInstance> excluded) {
+		BackendInstance rampingDeclined = null;
 		for (List<BackendInstance> group : selector.groups()) {
-			BackendInstance chosen = BackendSelector.chooseInGroup(group, b -> !excluded.contains(b)
-					&& !b.state().circuitOpen() && b.state().canEverTake(nowMillis, estimatedTokens)
-					&& b.state().availableAtMillis(nowMillis, estimatedTokens) <= nowMillis);
+			Predicate<BackendInstance> usable = b -> !excluded.contains(b) && !b.state().circuitOpen()
+					&& b.state().canEverTake(nowMillis, estimatedTokens)
+					&& b.state().availableAtMillis(nowMillis, estimatedTokens) <= nowMillis;
+			BackendInstance chosen = BackendSelector.chooseInGroup(group, usable);
 			if (chosen != null) {
-				return new Use(chosen);
+				double share = chosen.state().share(nowMillis);
+				if (share >= 1 || ThreadLocalRandom.current().nextDouble() < share) {
+					return new Use(chosen);
+				}
+				// A backend that recovered a moment ago takes only its share: the rest go to the others of its
+				// group, else on to the next group — never to a wait for it.
+				BackendInstance other = BackendSelector.chooseInGroup(group,
+						b -> usable.test(b) && b.state().share(nowMillis) >= 1);
+				if (other != null) {
+					return new Use(other);
+				}
+				rampingDeclined = rampingDeclined == null ? chosen : rampingDeclined;
+				continue;
 			}
 			long earliest = earliestRecovery(group, nowMillis, estimatedTokens, excluded);
-			if (earliest != Long.MAX_VALUE && earliest <= waitUntilMillis) {
+			if (rampingDeclined == null && earliest != Long.MAX_VALUE && earliest <= waitUntilMillis) {
 				return new Wait(Math.max(1, earliest - nowMillis));
 			}
+		}
+		if (rampingDeclined != null) {
+			// Nothing else could take it: the recovering backend does, rather than no one.
+			return new Use(rampingDeclined);
 		}
 		long earliestThrottle = Long.MAX_VALUE;
 		long earliestHalfOpen = Long.MAX_VALUE;

@@ -26,6 +26,12 @@ final class BackendState {
 
 	private volatile long circuitOpenedAtMillis;
 
+	private volatile long circuitClosedAtMillis;
+
+	private final long slowStartMillis;
+
+	private final double initialShare;
+
 	private final long configuredMaxRequestTokens;
 
 	private volatile long learnedMaxRequestTokens = -1;
@@ -41,12 +47,26 @@ final class BackendState {
 	 * @param clock stamps the circuit's opening, on the same time line as the plans made with it
 	 */
 	public BackendState(CircuitBreaker breaker, long openStateMillis, long configuredMaxRequestTokens, Clock clock) {
+		this(breaker, openStateMillis, configuredMaxRequestTokens, clock, 0, 1);
+	}
+
+	/**
+	 * @param slowStartMillis how long a recovered backend's share ramps up (0: it takes its full share at once)
+	 * @param initialShare the share of its traffic a backend takes the moment it recovers
+	 */
+	public BackendState(CircuitBreaker breaker, long openStateMillis, long configuredMaxRequestTokens, Clock clock,
+			long slowStartMillis, double initialShare) {
+		this.slowStartMillis = slowStartMillis;
+		this.initialShare = initialShare;
 		this.breaker = breaker;
 		this.openStateMillis = openStateMillis;
 		this.configuredMaxRequestTokens = configuredMaxRequestTokens;
 		breaker.getEventPublisher().onStateTransition(event -> {
 			if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
 				circuitOpenedAtMillis = clock.millis();
+			}
+			else if (event.getStateTransition().getToState() == CircuitBreaker.State.CLOSED) {
+				circuitClosedAtMillis = clock.millis();
 			}
 		});
 	}
@@ -118,6 +138,24 @@ final class BackendState {
 			at = Math.max(at, remainingTokensUntilMillis);
 		}
 		return at;
+	}
+
+	/**
+	 * The share of its traffic the backend takes at {@code nowMillis}: 1, unless it recovered less than the
+	 * slow-start window ago — from a throttle, whose end every instance knows alike, or its circuit closing, which
+	 * this instance saw — when it ramps linearly from the initial share.
+	 */
+	public double share(long nowMillis) {
+		if (slowStartMillis <= 0) {
+			return 1;
+		}
+		long throttleEnded = throttledUntilMillis.get();
+		long recovered = Math.max(throttleEnded <= nowMillis ? throttleEnded : 0, circuitClosedAtMillis);
+		long since = nowMillis - recovered;
+		if (recovered <= 0 || since < 0 || since >= slowStartMillis) {
+			return 1;
+		}
+		return initialShare + (1 - initialShare) * since / (double) slowStartMillis;
 	}
 
 	public CircuitBreaker breaker() {

@@ -53,7 +53,8 @@ public class RoutingAutoConfiguration {
 		return new PoolRegistry(pools,
 				backend -> new BackendState(
 						registry.circuitBreaker("spillway." + backend.pool() + "." + backend.id(), config),
-						breaker.getWaitDurationInOpenState().toMillis(), backend.maxRequestTokens(), clock));
+						breaker.getWaitDurationInOpenState().toMillis(), backend.maxRequestTokens(), clock,
+						routing.getSlowStart().getWindow().toMillis(), routing.getSlowStart().getInitialShare()));
 	}
 
 	@Bean

@@ -85,6 +85,18 @@ public class RoutingProperties {
 		this.backendHeader = backendHeader;
 	}
 
+	/** How a backend that recovered from a throttle or an open circuit takes its traffic back. */
+	@Valid
+	private SlowStart slowStart = new SlowStart();
+
+	public SlowStart getSlowStart() {
+		return slowStart;
+	}
+
+	public void setSlowStart(SlowStart slowStart) {
+		this.slowStart = slowStart;
+	}
+
 	public Throttle getThrottle() {
 		return throttle;
 	}
@@ -187,6 +199,40 @@ public class RoutingProperties {
 	}
 
 	/** Resilience4j circuit breaker settings applied to every backend (each backend has its own breaker). */
+	/**
+	 * Slow start: for {@code window} after a backend recovers (its throttle ended, or its circuit closed), its share
+	 * of the requests it would be chosen for ramps linearly from {@code initial-share} to all of them; the rest go
+	 * to the others of its priority group, or to the next group. Off (a zero window) by default.
+	 */
+	public static class SlowStart {
+
+		/** How long the ramp lasts; 0 turns slow start off. */
+		@NotNull
+		private Duration window = Duration.ZERO;
+
+		/** The share a backend takes the moment it recovers. */
+		@jakarta.validation.constraints.DecimalMin("0.0")
+		@jakarta.validation.constraints.DecimalMax("1.0")
+		private double initialShare = 0.1;
+
+		public Duration getWindow() {
+			return window;
+		}
+
+		public void setWindow(Duration window) {
+			this.window = window;
+		}
+
+		public double getInitialShare() {
+			return initialShare;
+		}
+
+		public void setInitialShare(double initialShare) {
+			this.initialShare = initialShare;
+		}
+
+	}
+
 	public static class CircuitBreaker {
 
 		/** Failure percentage at or above which the breaker opens. */

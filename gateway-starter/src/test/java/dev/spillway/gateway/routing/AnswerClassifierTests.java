@@ -64,6 +64,10 @@ class AnswerClassifierTests {
 						new Throttled(Duration.ofSeconds(120))),
 				Arguments.of("429 reset in milliseconds", 429, Map.of("x-ratelimit-reset-tokens", "850ms"), AZURE_429,
 						false, new Throttled(Duration.ofMillis(850))),
+				Arguments.of("429 Google-style retryDelay in the body (an OpenAI-compatible Gemini endpoint)", 429,
+						Map.of(), "[{\"error\":{\"code\":429,\"status\":\"RESOURCE_EXHAUSTED\",\"details\":[{\"@type\":"
+								+ "\"type.googleapis.com/google.rpc.RetryInfo\",\"retryDelay\":\"23s\"}]}}]",
+						false, new Throttled(Duration.ofSeconds(23))),
 				Arguments.of("429 without a hint: the default", 429, Map.of(), AZURE_429, false,
 						new Throttled(Duration.ofSeconds(10))),
 				Arguments.of("429 malformed hints are skipped", 429,

@@ -223,6 +223,61 @@ class BackendPlannerTests {
 		}
 	}
 
+	@Test
+	void aBackendWhoseThrottleEndedRampsItsShareUpOverTheSlowStartWindowAndTheRestSpillsToTheNextGroup() {
+		BackendSelector selector = slowStart(10_000, 0.1, backend("ptu", 1, 1), backend("paygo", 2, 1));
+		instance(selector, "ptu").state().extendThrottle(NOW, "429");
+
+		assertThat(share(selector, "ptu", NOW)).isCloseTo(0.10, within(0.03));
+		assertThat(share(selector, "ptu", NOW + 5_000)).isCloseTo(0.55, within(0.03));
+		assertThat(share(selector, "ptu", NOW + 10_000)).isEqualTo(1.0);
+		assertThat(share(selector, "paygo", NOW)).isCloseTo(0.90, within(0.03));
+	}
+
+	@Test
+	void withoutSlowStartABackendTakesAllItsTrafficTheMomentItsThrottleEnds() {
+		BackendSelector selector = selector(backend("ptu", 1, 1), backend("paygo", 2, 1));
+		instance(selector, "ptu").state().extendThrottle(NOW, "429");
+
+		assertThat(share(selector, "ptu", NOW)).isEqualTo(1.0);
+	}
+
+	@Test
+	void insideAGroupTheOthersTakeWhatARecoveringBackendDeclines() {
+		BackendSelector selector = slowStart(10_000, 0.1, backend("a", 1, 1), backend("b", 1, 1),
+				backend("paygo", 2, 1));
+		instance(selector, "b").state().extendThrottle(NOW, "429");
+
+		assertThat(share(selector, "b", NOW)).isCloseTo(0.05, within(0.02));
+		assertThat(share(selector, "a", NOW)).isCloseTo(0.95, within(0.02));
+		assertThat(share(selector, "paygo", NOW)).isZero();
+	}
+
+	@Test
+	void aRecoveringBackendThatNothingElseCanReplaceTakesEveryRequestRatherThanNone() {
+		BackendSelector selector = slowStart(10_000, 0.1, backend("ptu", 1, 1));
+		instance(selector, "ptu").state().extendThrottle(NOW, "429");
+
+		assertThat(share(selector, "ptu", NOW)).isEqualTo(1.0);
+	}
+
+	/** The share of 10,000 plans at {@code nowMillis} that use backend {@code id}. */
+	private static double share(BackendSelector selector, String id, long nowMillis) {
+		int used = 0;
+		for (int i = 0; i < 10_000; i++) {
+			Plan plan = BackendPlanner.plan(selector, nowMillis, nowMillis + 1000, 100, Set.of());
+			used += plan instanceof Use use && use.backend().id().equals(id) ? 1 : 0;
+		}
+		return used / 10_000.0;
+	}
+
+	private static BackendSelector slowStart(long windowMillis, double initialShare, BackendDefinition... backends) {
+		PoolDefinition pool = new PoolDefinition("pool", List.of("*"), List.of(backends), Duration.ofSeconds(1), 4,
+				Duration.ofSeconds(60), null, null, null);
+		return new BackendSelector(pool, b -> new BackendState(CircuitBreaker.ofDefaults(b.id()), OPEN_STATE_MILLIS,
+				b.maxRequestTokens(), OPENED_AT_NOW, windowMillis, initialShare));
+	}
+
 	private static String used(Plan plan) {
 		assertThat(plan).isInstanceOf(Use.class);
 		return ((Use) plan).backend().id();
