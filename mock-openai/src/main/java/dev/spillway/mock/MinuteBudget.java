@@ -42,6 +42,12 @@ final class MinuteBudget {
 		return Math.max(1_000_000L, (long) Math.ceil(missing * NANOS_PER_MINUTE / capacity));
 	}
 
+	/** Takes everything left, as a deployment that has just been busy would have nothing left. */
+	synchronized void takeAll() {
+		refill();
+		available = 0;
+	}
+
 	synchronized long remaining() {
 		if (unlimited()) {
 			return Long.MAX_VALUE;

@@ -161,6 +161,17 @@ public final class MockOpenAiServer implements AutoCloseable {
 		return recorded.snapshot().stream().filter(r -> deployment.equals(r.deployment())).count();
 	}
 
+	/** Empties a deployment's token budget, as if it had just been busy; it refills from now on. */
+	public void useUpTokens(String deployment) {
+		deployments.get(deployment).tokens.takeAll();
+	}
+
+	/** 429s one deployment answered for its rate limits or a throttle (not for its quota) since the last reset. */
+	public long throttledCount(String deployment) {
+		DeploymentState state = deployments.get(deployment);
+		return state == null ? 0 : state.refused.get();
+	}
+
 	/** Streams currently being written. */
 	public int openStreams() {
 		return openStreams.get();
@@ -325,6 +336,8 @@ public final class MockOpenAiServer implements AutoCloseable {
 			String asked = request.path("messages").toString() + request.path("input").toString();
 			pieces.set(0, "answer-" + Integer.toHexString(asked.hashCode()));
 		}
+		pieces = continuing(pieces, assistantPrefix(request));
+		completionTokens = pieces.size();
 		if (operation == Operation.RESPONSES) {
 			String previous = request.path("previous_response_id").asString(null);
 			if (previous != null && !responses.containsKey(previous)) {
@@ -356,6 +369,44 @@ public final class MockOpenAiServer implements AutoCloseable {
 		}
 		boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
 		return stream(res, deployment.config, faults, id, pieces, promptTokens, includeUsage);
+	}
+
+	/**
+	 * The text of a trailing assistant message (chat) or input item (Responses): the start of an answer the model is
+	 * asked to continue; {@code null} when the request ends otherwise.
+	 */
+	private static String assistantPrefix(JsonNode request) {
+		JsonNode items = request.path("messages").isArray() ? request.path("messages") : request.path("input");
+		if (!items.isArray() || items.isEmpty()) {
+			return null;
+		}
+		JsonNode last = items.get(items.size() - 1);
+		if (!"assistant".equals(last.path("role").asString(""))) {
+			return null;
+		}
+		JsonNode content = last.path("content");
+		if (content.isString()) {
+			return content.asString();
+		}
+		StringBuilder text = new StringBuilder();
+		content.forEach(part -> text.append(part.path("text").asString("")));
+		return text.toString();
+	}
+
+	/**
+	 * What is left of {@code pieces} after {@code prefix}, when the prefix is where this answer would have been cut
+	 * (so a continuation and the cut start make the answer an uncut stream gives); all of them otherwise.
+	 */
+	private static List<String> continuing(List<String> pieces, String prefix) {
+		if (prefix == null) {
+			return pieces;
+		}
+		StringBuilder start = new StringBuilder();
+		int next = 0;
+		while (next < pieces.size() && start.length() < prefix.length()) {
+			start.append(pieces.get(next++));
+		}
+		return start.toString().equals(prefix) ? new ArrayList<>(pieces.subList(next, pieces.size())) : pieces;
 	}
 
 	private Mono<Void> stream(HttpServerResponse res, MockDeployment deployment, Faults faults, String id,
@@ -413,6 +464,7 @@ public final class MockOpenAiServer implements AutoCloseable {
 	}
 
 	private Mono<Void> throttled(HttpServerResponse res, DeploymentState deployment, long waitNanos) {
+		deployment.refused.incrementAndGet();
 		long waitMs = Math.max(1, waitNanos / 1_000_000);
 		long waitSeconds = Math.max(1, (waitMs + 999) / 1000);
 		rateLimitHeaders(res, deployment);
@@ -430,7 +482,11 @@ public final class MockOpenAiServer implements AutoCloseable {
 		if (!deployment.tokens.unlimited()) {
 			res.header("x-ratelimit-limit-tokens", Long.toString(deployment.tokens.capacity()))
 				.header("x-ratelimit-remaining-tokens", Long.toString(deployment.tokens.remaining()))
-				.header("x-ratelimit-reset-tokens", GoDurations.format(deployment.tokens.nanosUntilFull()));
+				.header("x-ratelimit-reset-tokens", GoDurations.format(deployment.tokens.nanosUntilFull()))
+				// As Azure's provisioned deployments report it: the share of the capacity in use, in percent.
+				.header("azure-openai-deployment-utilization", String.format(java.util.Locale.ROOT, "%.1f%%",
+						100.0 * (deployment.tokens.capacity() - deployment.tokens.remaining())
+								/ deployment.tokens.capacity()));
 		}
 		if (!deployment.requests.unlimited()) {
 			res.header("x-ratelimit-limit-requests", Long.toString(deployment.requests.capacity()))
@@ -726,6 +782,9 @@ public final class MockOpenAiServer implements AutoCloseable {
 		final MinuteBudget requests;
 
 		volatile long throttledUntilNanos;
+
+		/** 429s this deployment answered because its budget or a throttle refused the request. */
+		final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
 
 		volatile String faults;
 

@@ -27,6 +27,9 @@ public final class OpenAiHeaders {
 
 	public static final String RESET_REQUESTS = "x-ratelimit-reset-requests";
 
+	/** Azure OpenAI provisioned (PTU) deployments: the share of their capacity in use, in percent. */
+	public static final String DEPLOYMENT_UTILIZATION = "azure-openai-deployment-utilization";
+
 	/** Prefix of the request headers addressed to the gateway itself; never forwarded. */
 	public static final String SPILLWAY_PREFIX = "x-spillway-";
 

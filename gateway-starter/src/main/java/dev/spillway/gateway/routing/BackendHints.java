@@ -8,8 +8,9 @@ import dev.spillway.gateway.core.OpenAiHeaders;
 import org.springframework.http.HttpHeaders;
 
 /**
- * What a backend's answer says about its headroom, remembered for the next requests: the tokens it has left until
- * its reset (this instance only), and the largest request it takes (shared with every instance through
+ * What a backend's answer says about its headroom, remembered for the next requests: the tokens and requests it has
+ * left until their reset and its utilization ({@link Headroom}; shared with every instance, when the proactive spill
+ * is on, only when they cross a level), and the largest request it takes (shared with every instance through
  * {@link SharedThrottles}), read from {@code x-ratelimit-limit-tokens} or learned from a 429 to a request it
  * reported room for.
  */
@@ -20,23 +21,100 @@ final class BackendHints {
 
 	private final SharedThrottles throttles;
 
+	private final double[] shareLevels;
+
 	BackendHints(SharedThrottles throttles) {
+		this(throttles, new double[0]);
+	}
+
+	/**
+	 * @param shareLevels shares of a backend's token limit (descending); when what it has left crosses one of them,
+	 * or its utilization crosses the pass-over level, the observation is announced to every instance
+	 */
+	BackendHints(SharedThrottles throttles, double[] shareLevels) {
 		this.throttles = throttles;
+		this.shareLevels = shareLevels;
 	}
 
 	/** Remembers what an answer's headers say; call before {@link #learnTooLarge} with the state read before. */
 	void remember(BackendInstance backend, HttpHeaders headers, long now) {
-		rememberRemainingTokens(backend, headers, now);
+		rememberHeadroom(backend, headers, now);
 		rememberRequestLimit(backend, headers, now);
 	}
 
-	private static void rememberRemainingTokens(BackendInstance backend, HttpHeaders headers, long now) {
-		Long remaining = number(headers.getFirst(OpenAiHeaders.REMAINING_TOKENS));
-		if (remaining == null) {
+	private void rememberHeadroom(BackendInstance backend, HttpHeaders headers, long now) {
+		Long tokens = number(headers.getFirst(OpenAiHeaders.REMAINING_TOKENS));
+		Long requests = number(headers.getFirst(OpenAiHeaders.REMAINING_REQUESTS));
+		double utilization = percent(headers.getFirst(OpenAiHeaders.DEPLOYMENT_UTILIZATION));
+		if (tokens == null && requests == null && Double.isNaN(utilization)) {
 			return;
 		}
-		Duration reset = GoDurations.parse(headers.getFirst(OpenAiHeaders.RESET_TOKENS));
-		backend.state().remainingTokens(remaining, now + (reset == null ? 60_000 : reset.toMillis()));
+		Headroom headroom = backend.state().headroom();
+		Headroom.Observation before = headroom.reported();
+		Headroom.Observation observed = new Headroom.Observation(now, tokens == null ? -1 : tokens,
+				orUnknown(number(headers.getFirst(OpenAiHeaders.LIMIT_TOKENS))),
+				fullAt(headers.getFirst(OpenAiHeaders.RESET_TOKENS), now),
+				requests == null ? -1 : requests, orUnknown(number(headers.getFirst(OpenAiHeaders.LIMIT_REQUESTS))),
+				fullAt(headers.getFirst(OpenAiHeaders.RESET_REQUESTS), now), utilization);
+		if (headroom.observe(observed) && headroom.proactive() && crossed(before, observed, headroom)) {
+			throttles.shareHeadroom(backend, observed);
+		}
+	}
+
+	/**
+	 * Whether an observation is news for the other instances: what is left moved to another side of a share level,
+	 * requests ran out or came back, or utilization crossed the level at which the backend is passed over.
+	 */
+	private boolean crossed(Headroom.Observation before, Headroom.Observation now, Headroom headroom) {
+		if (band(before.tokensLeftShare()) != band(now.tokensLeftShare())) {
+			return true;
+		}
+		if ((before.requestsRemaining() == 0) != (now.requestsRemaining() == 0) && now.requestsRemaining() >= 0) {
+			return true;
+		}
+		return headroom.overUtilizationLevel(before) != headroom.overUtilizationLevel(now);
+	}
+
+	/** How many share levels {@code share} is below; -1 when unknown. */
+	private int band(double share) {
+		if (Double.isNaN(share)) {
+			return -1;
+		}
+		int band = 0;
+		for (double level : shareLevels) {
+			if (share < level) {
+				band++;
+			}
+		}
+		return band;
+	}
+
+	private static long orUnknown(Long value) {
+		return value == null ? -1 : value;
+	}
+
+	/** When a budget is full again, from its Go-duration reset; a minute from now when the backend did not say. */
+	private static long fullAt(String reset, long now) {
+		Duration duration = GoDurations.parse(reset);
+		return now + (duration == null ? 60_000 : duration.toMillis());
+	}
+
+	/** A percentage such as {@code 87.5} or {@code 87.5%}, or NaN. */
+	static double percent(String value) {
+		if (value == null) {
+			return Double.NaN;
+		}
+		String text = value.trim();
+		if (text.endsWith("%")) {
+			text = text.substring(0, text.length() - 1).trim();
+		}
+		try {
+			double percent = Double.parseDouble(text);
+			return Double.isFinite(percent) && percent >= 0 ? percent : Double.NaN;
+		}
+		catch (NumberFormatException ex) {
+			return Double.NaN;
+		}
 	}
 
 	/**
@@ -53,11 +131,17 @@ final class BackendHints {
 	/**
 	 * A 429 to a request the backend said it had room for (its remaining tokens, before or in this answer, were at
 	 * least the request's estimate, and its requests were not what ran out) means the request itself is too large
-	 * for it: remember that it takes nothing this large, whatever wait it advised.
+	 * for it: remember that it takes nothing this large, whatever wait it advised. Not learned from a 429 that
+	 * reports the backend's limit: that limit is what it takes.
 	 */
 	void learnTooLarge(BackendInstance backend, HttpHeaders headers, long remainingBefore, long estimate, long now) {
 		String remainingRequests = headers.getFirst(OpenAiHeaders.REMAINING_REQUESTS);
 		if (estimate <= 1 || remainingRequests != null && "0".equals(remainingRequests.trim())) {
+			return;
+		}
+		if (number(headers.getFirst(OpenAiHeaders.LIMIT_TOKENS)) != null) {
+			// The backend said what it takes: nothing to guess. (Its count of a request may exceed the estimate, so
+			// a 429 with "room" left would otherwise teach a limit below what it really takes.)
 			return;
 		}
 		Long reported = number(headers.getFirst(OpenAiHeaders.REMAINING_TOKENS));

@@ -20,9 +20,7 @@ final class BackendState {
 
 	private volatile String throttleReason;
 
-	private volatile long remainingTokens = -1;
-
-	private volatile long remainingTokensUntilMillis;
+	private final Headroom headroom;
 
 	private volatile long circuitOpenedAtMillis;
 
@@ -56,6 +54,13 @@ final class BackendState {
 	 */
 	public BackendState(CircuitBreaker breaker, long openStateMillis, long configuredMaxRequestTokens, Clock clock,
 			long slowStartMillis, double initialShare) {
+		this(breaker, openStateMillis, configuredMaxRequestTokens, clock, slowStartMillis, initialShare, new Headroom());
+	}
+
+	/** @param headroom how the backend's reports of its room are read */
+	BackendState(CircuitBreaker breaker, long openStateMillis, long configuredMaxRequestTokens, Clock clock,
+			long slowStartMillis, double initialShare, Headroom headroom) {
+		this.headroom = headroom;
 		this.slowStartMillis = slowStartMillis;
 		this.initialShare = initialShare;
 		this.breaker = breaker;
@@ -92,14 +97,14 @@ final class BackendState {
 		return throttleReason;
 	}
 
-	/** Remembers what the backend's last answer said about its token budget ({@code x-ratelimit-*-tokens}). */
-	public void remainingTokens(long remaining, long untilMillis) {
-		this.remainingTokensUntilMillis = untilMillis;
-		this.remainingTokens = remaining;
+	/** What the backend's answers said about its room. */
+	Headroom headroom() {
+		return headroom;
 	}
 
+	/** The tokens its last answer said it had left (less what this instance sent since, when proactive), or -1. */
 	public long remainingTokens() {
-		return remainingTokens;
+		return headroom.last().tokensRemaining();
 	}
 
 	/**
@@ -129,15 +134,11 @@ final class BackendState {
 
 	/**
 	 * When the backend can next take a request of {@code estimatedTokens}: now or earlier if it can, else the end
-	 * of its throttle or, when its reported remaining tokens are fewer than the estimate, their reset.
+	 * of its throttle or, when what it reported of its room cannot fit the request, when it will
+	 * ({@link Headroom#availableAtMillis}).
 	 */
 	public long availableAtMillis(long nowMillis, long estimatedTokens) {
-		long at = throttledUntilMillis.get();
-		long remaining = remainingTokens;
-		if (remaining >= 0 && remaining < estimatedTokens && remainingTokensUntilMillis > nowMillis) {
-			at = Math.max(at, remainingTokensUntilMillis);
-		}
-		return at;
+		return Math.max(throttledUntilMillis.get(), headroom.availableAtMillis(nowMillis, estimatedTokens));
 	}
 
 	/**

@@ -92,7 +92,7 @@ class FailoverFilter implements GlobalFilter, Ordered {
 			Clock clock) {
 		this.pools = pools;
 		this.throttles = throttles;
-		this.hints = new BackendHints(throttles);
+		this.hints = new BackendHints(throttles, routing.getHeadroom().shareLevelArray());
 		this.routing = routing;
 		this.metrics = metrics;
 		this.clock = clock;
@@ -123,6 +123,7 @@ class FailoverFilter implements GlobalFilter, Ordered {
 			}
 			llm.attempt(backend.backend());
 			llm.put(PLANNED, backend);
+			backend.state().headroom().reserve(llm.request().estimatedTokens());
 			BackendCall call = new BackendCall(backend);
 			return chain.filter(exchange)
 				.thenReturn(Optional.<Throwable>empty())

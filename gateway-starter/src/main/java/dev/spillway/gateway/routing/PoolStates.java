@@ -74,8 +74,19 @@ class PoolStates implements PoolReport {
 				}
 				detail.put("circuit", state.breaker().getState().toString());
 				detail.put("failureRate", state.breaker().getMetrics().getFailureRate());
-				if (state.remainingTokens() >= 0) {
-					detail.put("reportedRemainingTokens", state.remainingTokens());
+				Headroom.Observation reported = state.headroom().reported();
+				if (reported.tokensRemaining() >= 0) {
+					detail.put("reportedRemainingTokens", reported.tokensRemaining());
+				}
+				if (reported.requestsRemaining() >= 0) {
+					detail.put("reportedRemainingRequests", reported.requestsRemaining());
+				}
+				if (!Double.isNaN(reported.utilization())) {
+					detail.put("reportedUtilization", reported.utilization());
+				}
+				long availableAt = state.headroom().availableAtMillis(now, 1);
+				if (availableAt > now) {
+					detail.put("passedOverUntil", Instant.ofEpochMilli(availableAt).toString());
 				}
 				backends.put(backend.id(), detail);
 			}

@@ -54,7 +54,10 @@ public class RoutingAutoConfiguration {
 				backend -> new BackendState(
 						registry.circuitBreaker("spillway." + backend.pool() + "." + backend.id(), config),
 						breaker.getWaitDurationInOpenState().toMillis(), backend.maxRequestTokens(), clock,
-						routing.getSlowStart().getWindow().toMillis(), routing.getSlowStart().getInitialShare()));
+						routing.getSlowStart().getWindow().toMillis(), routing.getSlowStart().getInitialShare(),
+						new Headroom(routing.getHeadroom().isProactive(), routing.getHeadroom().getUtilizationLevel(),
+								routing.getHeadroom().getUtilizationHold().toMillis(),
+								routing.getHeadroom().getEstimateMargin())));
 	}
 
 	@Bean

@@ -89,6 +89,18 @@ public class RoutingProperties {
 	@Valid
 	private SlowStart slowStart = new SlowStart();
 
+	/** How backends' reports of their room (x-ratelimit-remaining-*, PTU utilization) steer the choice. */
+	@Valid
+	private Headroom headroom = new Headroom();
+
+	public Headroom getHeadroom() {
+		return headroom;
+	}
+
+	public void setHeadroom(Headroom headroom) {
+		this.headroom = headroom;
+	}
+
 	public SlowStart getSlowStart() {
 		return slowStart;
 	}
@@ -198,7 +210,97 @@ public class RoutingProperties {
 
 	}
 
-	/** Resilience4j circuit breaker settings applied to every backend (each backend has its own breaker). */
+	/**
+	 * Spill before the 429. Off, a backend whose last answer reported fewer tokens left than a request needs is
+	 * passed over until its reported reset (this instance's answers only). On ({@code proactive}), its budgets are
+	 * read as refilling evenly until their reset, every request sent is taken off what it has left, no request left
+	 * or utilization at or above {@code utilization-level} passes it over too, and what it reports is announced to
+	 * every instance whenever it crosses a level.
+	 */
+	public static class Headroom {
+
+		/** Whether headroom is read proactively and shared across instances. */
+		private boolean proactive;
+
+		/**
+		 * Shares of a backend's token limit: when what it reports it has left crosses one of them (either way),
+		 * the report is announced to every instance. Announcing only then keeps Redis traffic per crossing, not per
+		 * answer.
+		 */
+		@NotNull
+		private List<Double> shareLevels = new ArrayList<>(List.of(0.5, 0.25, 0.1, 0.05));
+
+		/**
+		 * Utilization in percent (Azure's azure-openai-deployment-utilization, sent by PTU deployments) at or above
+		 * which a backend is passed over for its group's others or the next group; 0 turns it off. Proactive only.
+		 */
+		@jakarta.validation.constraints.DecimalMin("0.0")
+		@jakarta.validation.constraints.DecimalMax("100.0")
+		private double utilizationLevel;
+
+		/**
+		 * How much more than the gateway's estimate a request is taken to need when compared with what a backend
+		 * reported left (0.1: 10 % more), for backends that count requests higher than the estimate. Proactive only.
+		 */
+		@jakarta.validation.constraints.DecimalMin("0.0")
+		@jakarta.validation.constraints.DecimalMax("10.0")
+		private double estimateMargin;
+
+		public double getEstimateMargin() {
+			return estimateMargin;
+		}
+
+		public void setEstimateMargin(double estimateMargin) {
+			this.estimateMargin = estimateMargin;
+		}
+
+		/** How long a utilization reading at or above the level passes its backend over without a newer one. */
+		@NotNull
+		private Duration utilizationHold = Duration.ofSeconds(1);
+
+		public boolean isProactive() {
+			return proactive;
+		}
+
+		public void setProactive(boolean proactive) {
+			this.proactive = proactive;
+		}
+
+		public List<Double> getShareLevels() {
+			return shareLevels;
+		}
+
+		public void setShareLevels(List<Double> shareLevels) {
+			this.shareLevels = shareLevels;
+		}
+
+		public double getUtilizationLevel() {
+			return utilizationLevel;
+		}
+
+		public void setUtilizationLevel(double utilizationLevel) {
+			this.utilizationLevel = utilizationLevel;
+		}
+
+		public Duration getUtilizationHold() {
+			return utilizationHold;
+		}
+
+		public void setUtilizationHold(Duration utilizationHold) {
+			this.utilizationHold = utilizationHold;
+		}
+
+		@AssertTrue(message = "share-levels must be between 0 and 1")
+		public boolean isShareLevelsValid() {
+			return shareLevels.stream().allMatch(l -> l != null && l > 0 && l < 1);
+		}
+
+		double[] shareLevelArray() {
+			return shareLevels.stream().mapToDouble(Double::doubleValue).toArray();
+		}
+
+	}
+
 	/**
 	 * Slow start: for {@code window} after a backend recovers (its throttle ended, or its circuit closed), its share
 	 * of the requests it would be chosen for ramps linearly from {@code initial-share} to all of them; the rest go
@@ -233,6 +335,7 @@ public class RoutingProperties {
 
 	}
 
+	/** Resilience4j circuit breaker settings applied to every backend (each backend has its own breaker). */
 	public static class CircuitBreaker {
 
 		/** Failure percentage at or above which the breaker opens. */

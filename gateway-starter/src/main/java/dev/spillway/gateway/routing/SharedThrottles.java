@@ -27,7 +27,8 @@ import org.springframework.data.redis.listener.ReactiveRedisMessageListenerConta
  * A Lua script extends it atomically and never shortens it, and announces the change on
  * {@code <prefix>:throttles}; every instance listens there and extends its mirror. A starting instance loads the
  * live keys. Backends' request-size limits (the largest request one can ever take) are shared the same way, under
- * {@code <prefix>:hint:<pool>:<backend>}. When Redis cannot be reached, each instance goes on with what it knows: a
+ * {@code <prefix>:hint:<pool>:<backend>}, and, with the proactive spill on, what backends reported of their room when
+ * it crossed a level, under {@code <prefix>:headroom:<pool>:<backend>}. When Redis cannot be reached, each instance goes on with what it knows: a
  * throttle it sees is applied locally at once, and re-shared, together with a reload of everyone else's, as soon as
  * Redis answers again.
  */
@@ -58,6 +59,9 @@ class SharedThrottles implements SmartLifecycle {
 	/** Marks a pub/sub message that carries a request-size limit rather than a throttle. */
 	private static final String LIMIT_MESSAGE = "limit";
 
+	/** Marks a pub/sub message that carries a backend's reported headroom. */
+	private static final String HEADROOM_MESSAGE = "headroom";
+
 	private final PoolRegistry pools;
 
 	private final ReactiveStringRedisTemplate redis;
@@ -67,6 +71,8 @@ class SharedThrottles implements SmartLifecycle {
 	private final String keyPrefix;
 
 	private final String hintPrefix;
+
+	private final String headroomPrefix;
 
 	private final String channel;
 
@@ -89,6 +95,7 @@ class SharedThrottles implements SmartLifecycle {
 		this.connectionFactory = redis.getConnectionFactory();
 		this.keyPrefix = keyPrefix + ":throttle:";
 		this.hintPrefix = keyPrefix + ":hint:";
+		this.headroomPrefix = keyPrefix + ":headroom:";
 		this.channel = keyPrefix + ":throttles";
 		this.timeout = timeout;
 		this.resyncInterval = resyncInterval;
@@ -119,6 +126,26 @@ class SharedThrottles implements SmartLifecycle {
 				.subscribe(ok -> {
 				}, failure -> lost("share a request limit", failure));
 		}
+	}
+
+	/**
+	 * Tells every instance what {@code backend} reported of its room (called only when it crossed a level): an
+	 * expiring key, gone when its budgets are full again, and an announcement on the throttle channel.
+	 */
+	public void shareHeadroom(BackendInstance backend, Headroom.Observation observed) {
+		String value = observed.observedAtMillis() + ":" + observed.tokensRemaining() + ":" + observed.tokensLimit()
+				+ ":" + observed.tokensFullAtMillis() + ":" + observed.requestsRemaining() + ":"
+				+ observed.requestsLimit() + ":" + observed.requestsFullAtMillis() + ":"
+				+ (Double.isNaN(observed.utilization()) ? "-" : Double.toString(observed.utilization()));
+		long expiresAt = Math.max(observed.observedAtMillis() + 1000,
+				Math.max(observed.tokensFullAtMillis(), observed.requestsFullAtMillis()));
+		String message = HEADROOM_MESSAGE + " " + backend.pool() + " " + backend.id() + " " + value;
+		redis.execute(HINT, List.of(headroomPrefix + backend.pool() + ":" + backend.id()),
+				List.of(value, Long.toString(expiresAt), channel, message))
+			.next()
+			.timeout(timeout)
+			.subscribe(ok -> {
+			}, failure -> lost("share a backend's headroom", failure));
 	}
 
 	/** Whether the last exchange with Redis succeeded. */
@@ -157,7 +184,10 @@ class SharedThrottles implements SmartLifecycle {
 		Flux<String> hints = redis.scan(ScanOptions.scanOptions().match(hintPrefix + "*").count(500).build())
 			.concatMap(key -> redis.opsForValue().get(key).map(value -> key + "=" + value))
 			.doOnNext(this::applyHint);
-		return push.thenMany(load).thenMany(hints).then().timeout(timeout.multipliedBy(10)).doOnSuccess(done -> {
+		Flux<String> headroom = redis.scan(ScanOptions.scanOptions().match(headroomPrefix + "*").count(500).build())
+			.concatMap(key -> redis.opsForValue().get(key).map(value -> key + "=" + value))
+			.doOnNext(this::applyHeadroomKey);
+		return push.thenMany(load).thenMany(hints).thenMany(headroom).then().timeout(timeout.multipliedBy(10)).doOnSuccess(done -> {
 			if (!connected || resyncNeeded) {
 				log.info("Shared throttle state synchronised with Redis");
 			}
@@ -189,6 +219,34 @@ class SharedThrottles implements SmartLifecycle {
 		}
 	}
 
+	private void applyHeadroomKey(String keyAndValue) {
+		int equals = keyAndValue.indexOf('=');
+		String poolAndBackend = keyAndValue.substring(headroomPrefix.length(), equals);
+		int split = poolAndBackend.lastIndexOf(':');
+		String value = keyAndValue.substring(equals + 1);
+		int expiry = value.lastIndexOf(':');
+		if (split > 0 && expiry > 0) {
+			applyHeadroom(poolAndBackend.substring(0, split), poolAndBackend.substring(split + 1),
+					value.substring(0, expiry));
+		}
+	}
+
+	private void applyHeadroom(String pool, String backendId, String value) {
+		BackendInstance backend = pools.instance(pool, backendId);
+		String[] f = value.split(":");
+		if (backend == null || f.length != 8) {
+			return;
+		}
+		try {
+			backend.state().headroom().observe(new Headroom.Observation(Long.parseLong(f[0]), Long.parseLong(f[1]),
+					Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]),
+					Long.parseLong(f[6]), "-".equals(f[7]) ? Double.NaN : Double.parseDouble(f[7])));
+		}
+		catch (NumberFormatException ex) {
+			log.debug("Ignoring malformed shared headroom for {}/{}: {}", pool, backendId, value);
+		}
+	}
+
 	private void applyLimit(String pool, String backendId, String tokens, String untilMillis) {
 		BackendInstance backend = pools.instance(pool, backendId);
 		if (backend == null) {
@@ -203,6 +261,13 @@ class SharedThrottles implements SmartLifecycle {
 	}
 
 	private void applyMessage(String message) {
+		if (message.startsWith(HEADROOM_MESSAGE + " ")) {
+			String[] headroom = message.split(" ");
+			if (headroom.length == 4) {
+				applyHeadroom(headroom[1], headroom[2], headroom[3]);
+			}
+			return;
+		}
 		if (message.startsWith(LIMIT_MESSAGE + " ")) {
 			String[] limit = message.split(" ");
 			if (limit.length == 5) {

@@ -88,7 +88,8 @@ class BackendPlannerTests {
 	@Test
 	void reportedRemainingTokensHoldBackOnlyARequestLargerThanThemAndOnlyUntilTheirReset() {
 		BackendSelector selector = selector(backend("only", 1, 1));
-		instance(selector, "only").state().remainingTokens(500, NOW + 2000);
+		instance(selector, "only").state().headroom()
+			.observe(new Headroom.Observation(NOW, 500, -1, NOW + 2000, -1, -1, 0, Double.NaN));
 
 		assertThat(used(BackendPlanner.plan(selector, NOW, NOW, 500, Set.of()))).isEqualTo("only");
 		assertThat(BackendPlanner.plan(selector, NOW, NOW, 501, Set.of())).isEqualTo(new Throttled(2000));
