@@ -41,6 +41,9 @@ public interface Answer {
 	/** When the first piece of content went out ({@link System#nanoTime()}), or 0. */
 	long firstTokenNanos();
 
+	/** The model the answer names (the backend's name for what served it), or {@code null}. */
+	String model();
+
 	/**
 	 * The answer normalised for replay.
 	 *

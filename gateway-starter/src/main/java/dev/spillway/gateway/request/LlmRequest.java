@@ -48,6 +48,13 @@ public record LlmRequest(LlmOperation operation, boolean azureForm, String model
 				encoding, promptTokens, completionReservation, target);
 	}
 
+	/** The same request with another body (the request that continues a broken stream). */
+	public LlmRequest withBody(ObjectNode newBody) {
+		return new LlmRequest(operation, azureForm, model, apiVersion, stream, clientWantsUsage, newBody,
+				newBody.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), encoding, promptTokens,
+				completionReservation, target);
+	}
+
 	/** Tokens the request may use in all: its prompt and its completion reservation. */
 	public long estimatedTokens() {
 		return promptTokens + completionReservation;

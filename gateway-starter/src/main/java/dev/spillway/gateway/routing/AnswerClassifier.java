@@ -60,6 +60,14 @@ final class AnswerClassifier {
 		return status == TOO_MANY_REQUESTS || status == BAD_REQUEST && contextFallback;
 	}
 
+	/** The classifier the routing settings describe. */
+	static AnswerClassifier from(RoutingProperties routing) {
+		RoutingProperties.Throttle throttle = routing.getThrottle();
+		return new AnswerClassifier(java.util.Set.copyOf(routing.getFailoverStatuses()),
+				new ThrottleDurations(throttle.getDefaultDuration(), throttle.getMinDuration(), throttle.getMaxDuration()),
+				throttle.getQuotaExhaustedDuration());
+	}
+
 	/**
 	 * @param status the answer's status
 	 * @param headers the backend's own headers

@@ -97,10 +97,7 @@ class FailoverFilter implements GlobalFilter, Ordered {
 		this.metrics = metrics;
 		this.clock = clock;
 		this.spread = new RetrySpread(clock, routing.getRetrySpread());
-		RoutingProperties.Throttle throttle = routing.getThrottle();
-		this.classifier = new AnswerClassifier(Set.copyOf(routing.getFailoverStatuses()),
-				new ThrottleDurations(throttle.getDefaultDuration(), throttle.getMinDuration(), throttle.getMaxDuration()),
-				throttle.getQuotaExhaustedDuration());
+		this.classifier = AnswerClassifier.from(routing);
 	}
 
 	@Override

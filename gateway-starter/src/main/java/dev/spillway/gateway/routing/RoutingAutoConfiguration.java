@@ -6,11 +6,15 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import reactor.netty.http.client.HttpClient;
+import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.autoconfigure.SpillwayCoreAutoConfiguration;
 import dev.spillway.gateway.core.Pools;
 import dev.spillway.gateway.core.SharedStateSettings;
 import dev.spillway.gateway.request.AnswerCompletion;
+import dev.spillway.gateway.request.BackendRequests;
+import dev.spillway.gateway.request.StreamContinuation;
 import dev.spillway.gateway.routing.api.PoolReport;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -84,6 +88,16 @@ public class RoutingAutoConfiguration {
 	FailoverFilter spillwayFailoverFilter(PoolRegistry pools, SharedThrottles throttles, RoutingProperties routing,
 			RoutingMetrics metrics, @Qualifier("spillwayClock") Clock clock) {
 		return new FailoverFilter(pools, throttles, routing, metrics, clock);
+	}
+
+	/** Used by the relay only when {@code spillway.streaming.continue-broken-streams} is on. */
+	@Bean
+	@ConditionalOnMissingBean
+	StreamContinuation spillwayStreamContinuation(PoolRegistry pools, SharedThrottles throttles,
+			RoutingProperties routing, RoutingMetrics metrics, @Qualifier("spillwayJsonMapper") JsonMapper json,
+			ObjectProvider<HttpClient> httpClient, @Qualifier("spillwayClock") Clock clock) {
+		return new StreamContinuer(pools, throttles, AnswerClassifier.from(routing), new BackendRequests(json),
+				httpClient.getIfAvailable(HttpClient::create), metrics, clock);
 	}
 
 	@Bean

@@ -40,6 +40,20 @@ class RoutingMetrics {
 			.increment();
 	}
 
+	/**
+	 * A stream that {@code backend} broke after the client had its first events was continued on another backend
+	 * ({@code continued}) or could not be ({@code no_backend}, {@code refused}, {@code failed}).
+	 */
+	public void continuation(String pool, String backend, String outcome) {
+		Counter.builder("spillway.stream.continuations")
+			.description("Broken streams continued on another backend, or not")
+			.tag("pool", pool)
+			.tag("backend", backend)
+			.tag("outcome", outcome)
+			.register(registry)
+			.increment();
+	}
+
 	/** A request was sent again to the same backend after its 429, once its short wait had passed. */
 	public void retried(String pool, String backend, String reason) {
 		Counter.builder("spillway.backend.retries")

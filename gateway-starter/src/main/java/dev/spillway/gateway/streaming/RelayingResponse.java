@@ -14,10 +14,14 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.netty.Connection;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 import dev.spillway.gateway.error.OpenAiError;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
+import dev.spillway.gateway.request.StreamContinuation;
+import dev.spillway.gateway.wire.WireFormat;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -55,12 +59,24 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 
 	private final UnaryOperator<Mono<Void>> onLoop;
 
+	private final StreamContinuation continuation;
+
+	private final JsonMapper json;
+
 	private volatile Throwable failure;
 
-	/** @param onLoop moves a hold's completion to the connection's event loop (it may complete on a Redis thread) */
+	/** What broke the first backend's stream when another backend continued it. */
+	private volatile Throwable brokenBefore;
+
+	/**
+	 * @param onLoop moves a hold's completion to the connection's event loop (it may complete on a Redis thread)
+	 * @param continuation continues a broken stream on another backend; {@code null}: it ends with an error event
+	 */
 	RelayingResponse(ServerHttpResponse delegate, LlmExchange llm, UsageCollector usage, Duration idleTimeout,
-			int maxEventBytes, UnaryOperator<Mono<Void>> onLoop) {
+			int maxEventBytes, UnaryOperator<Mono<Void>> onLoop, StreamContinuation continuation, JsonMapper json) {
 		super(delegate);
+		this.continuation = continuation;
+		this.json = json;
 		this.onLoop = onLoop;
 		this.llm = llm;
 		this.usage = usage;
@@ -160,22 +176,20 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 			return getDelegate().writeAndFlushWith(upstream.map(Mono::just));
 		}
 		boolean clientWantsUsage = llm.request() != null && llm.request().clientWantsUsage();
-		Flux<byte[]> events = Flux.defer(() -> {
-			SseEventSplitter splitter = new SseEventSplitter(maxEventBytes);
-			return upstream.concatMapIterable(splitter::feed)
-				.doOnDiscard(DataBuffer.class, DataBufferUtils::release)
-				.filter(event -> usage.onEvent(event, clientWantsUsage))
-				.concatWith(Flux.defer(() -> ending(splitter, clientWantsUsage)))
-				.concatMap(this::afterHold);
-		});
-		Flux<DataBuffer> relayed = idleWatched(events)
-			.map(bufferFactory()::wrap)
-			.onErrorResume(this::failureEvent);
+		Flux<byte[]> events = idleWatched(events(upstream, null, clientWantsUsage));
+		if (continuation != null) {
+			events = events.onErrorResume(failure -> !(failure instanceof SseEventSplitter.EventTooLargeException),
+					failure -> continued(failure, clientWantsUsage));
+		}
+		Flux<DataBuffer> relayed = events.map(bufferFactory()::wrap).onErrorResume(this::failureEvent);
 		// After a failure the client has its error event; signalling the failure onwards makes Spring Cloud Gateway
 		// dispose the backend connection and skip waiting for trailer headers that a broken connection never sends
 		// (reactor-netty's trailerHeaders() does not complete then). StreamingResponseFilter absorbs the signal.
-		return getDelegate().writeAndFlushWith(relayed.map(Mono::just))
-			.then(Mono.defer(() -> failure == null ? Mono.empty() : Mono.error(new RelayedFailure(failure))));
+		// The same after a continuation: the client has its whole answer, but the first backend's connection broke.
+		return getDelegate().writeAndFlushWith(relayed.map(Mono::just)).then(Mono.defer(() -> {
+			Throwable broken = failure != null ? failure : brokenBefore;
+			return broken == null ? Mono.empty() : Mono.error(new RelayedFailure(broken));
+		}));
 	}
 
 	/**
@@ -206,14 +220,62 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 		return hold == null ? Mono.just(event) : hold.thenReturn(event);
 	}
 
-	/** The last event, when the upstream ended without the blank line after it; an error when it was incomplete. */
-	private Flux<byte[]> ending(SseEventSplitter splitter, boolean clientWantsUsage) {
-		List<byte[]> tail = splitter.remainder() == null ? List.of() : splitter.feed(EVENT_END);
-		Flux<byte[]> events = Flux.fromIterable(tail).filter(event -> usage.onEvent(event, clientWantsUsage));
+	/**
+	 * The whole events of {@code upstream}, each rewritten by {@code splice} when it continues a broken stream, read
+	 * for settlement (and dropped when the reader says so), then held while the end of the answer is; an error when
+	 * it ended without its operation's terminal event.
+	 */
+	private Flux<byte[]> events(Flux<? extends DataBuffer> upstream, WireFormat.Splice splice, boolean clientWantsUsage) {
 		LlmRequest request = llm.request();
 		boolean expectsTerminal = request != null && request.operation().format().streamsEndWithTerminalEvent();
-		return events.concatWith(Flux.defer(() -> expectsTerminal && !usage.terminal()
-				? Flux.error(new IncompleteStreamException()) : Flux.empty()));
+		return Flux.defer(() -> {
+			SseEventSplitter splitter = new SseEventSplitter(maxEventBytes);
+			return upstream.concatMapIterable(splitter::feed)
+				.doOnDiscard(DataBuffer.class, DataBufferUtils::release)
+				.concatWith(Flux.defer(() -> Flux.fromIterable(tail(splitter))))
+				.<byte[]>handle((event, sink) -> {
+					byte[] relayed = splice == null ? event : splice.rewrite(event);
+					if (relayed != null && usage.onEvent(relayed, clientWantsUsage)) {
+						sink.next(relayed);
+					}
+				})
+				.concatWith(Flux.defer(() -> expectsTerminal && !usage.terminal()
+						? Flux.error(new IncompleteStreamException()) : Flux.empty()))
+				.concatMap(this::afterHold);
+		});
+	}
+
+	/** The last event, when the upstream ended without the blank line after it. */
+	private static List<byte[]> tail(SseEventSplitter splitter) {
+		return splitter.remainder() == null ? List.of() : splitter.feed(EVENT_END);
+	}
+
+	/**
+	 * The rest of the answer from another backend, spliced in after what the client already has; {@code failure}
+	 * again when the answer cannot be continued (its text was too long to keep, it called tools, the request is of a
+	 * kind that is not continued) or no other backend could take it. A continuation that fails is not continued again.
+	 */
+	private Flux<byte[]> continued(Throwable failure, boolean clientWantsUsage) {
+		LlmRequest request = llm.request();
+		String partial = usage.continuableText();
+		if (request == null || partial == null || llm.clientGone()) {
+			return Flux.error(failure);
+		}
+		WireFormat format = request.operation().format();
+		ObjectNode body = format.continuation(request.body(), partial);
+		WireFormat.Splice splice = body == null ? null
+				: format.splice(json, usage.reading(), partial, request.promptTokens(), usage.streamedTokens());
+		if (splice == null) {
+			return Flux.error(failure);
+		}
+		log.warn("Stream from pool={} backend={} broke after {} characters ({}); continuing on another backend",
+				llm.pool(), llm.backend() == null ? null : llm.backend().id(), partial.length(), failure.toString());
+		brokenBefore = failure;
+		return idleWatched(events(continuation.continueWith(llm, request.withBody(body)), splice, clientWantsUsage))
+			.onErrorMap(StreamContinuation.NotContinued.class, notContinued -> {
+				log.warn("Stream from pool={} not continued: {}", llm.pool(), notContinued.getMessage());
+				return failure;
+			});
 	}
 
 	private Mono<DataBuffer> failureEvent(Throwable failure) {

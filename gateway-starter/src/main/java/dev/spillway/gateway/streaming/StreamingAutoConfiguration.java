@@ -5,6 +5,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.spillway.gateway.autoconfigure.SpillwayCoreAutoConfiguration;
 import dev.spillway.gateway.core.Pools;
 import dev.spillway.gateway.request.AnswerCompletion;
+import dev.spillway.gateway.request.StreamContinuation;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -25,11 +26,13 @@ public class StreamingAutoConfiguration {
 
 	@Bean
 	StreamingResponseFilter spillwayStreamingResponseFilter(StreamingProperties streaming,
-			@Qualifier("spillwayJsonMapper") JsonMapper json, ObjectProvider<AnswerCompletion> completions) {
+			@Qualifier("spillwayJsonMapper") JsonMapper json, ObjectProvider<AnswerCompletion> completions,
+			ObjectProvider<StreamContinuation> continuation) {
 		return new StreamingResponseFilter(streaming.getIdleTimeout(), json,
 				new RequestSettlement(completions.orderedStream().toList()),
 				(int) Math.min(Integer.MAX_VALUE - 16, streaming.getMaxEventSize().toBytes()),
-				streaming.getMaxKeptAnswerLength());
+				streaming.getMaxKeptAnswerLength(),
+				streaming.isContinueBrokenStreams() ? continuation.getIfAvailable() : null);
 	}
 
 }

@@ -32,6 +32,22 @@ public class StreamingProperties {
 		this.idleTimeout = idleTimeout;
 	}
 
+	/**
+	 * Whether a stream whose backend breaks after the client had its first events (the connection fails, the stream
+	 * ends without its terminal event, or the idle timeout passes) is continued on another backend of the pool: the
+	 * text already sent is given to it as an assistant message to continue, and its answer is spliced into the
+	 * client's stream (same id, one terminal event, usage summed). Chat completions and Responses text answers only.
+	 */
+	private boolean continueBrokenStreams;
+
+	public boolean isContinueBrokenStreams() {
+		return continueBrokenStreams;
+	}
+
+	public void setContinueBrokenStreams(boolean continueBrokenStreams) {
+		this.continueBrokenStreams = continueBrokenStreams;
+	}
+
 	@AssertTrue(message = "idle-timeout must be positive")
 	public boolean isIdleTimeoutPositive() {
 		return idleTimeout == null || !idleTimeout.isNegative() && !idleTimeout.isZero();

@@ -9,6 +9,7 @@ import dev.spillway.gateway.core.SpillwayFilterOrders;
 import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.KnownUsage;
 import dev.spillway.gateway.request.LlmExchange;
+import dev.spillway.gateway.request.StreamContinuation;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -32,8 +33,12 @@ class StreamingResponseFilter implements GlobalFilter, Ordered {
 
 	private final int maxKeptAnswerLength;
 
+	private final StreamContinuation continuation;
+
+	/** @param continuation continues broken streams on another backend; {@code null}: they end with an error event */
 	StreamingResponseFilter(Duration idleTimeout, JsonMapper json, RequestSettlement settlement, int maxEventBytes,
-			int maxKeptAnswerLength) {
+			int maxKeptAnswerLength, StreamContinuation continuation) {
+		this.continuation = continuation;
 		this.idleTimeout = idleTimeout;
 		this.maxEventBytes = maxEventBytes;
 		this.maxKeptAnswerLength = maxKeptAnswerLength;
@@ -55,7 +60,7 @@ class StreamingResponseFilter implements GlobalFilter, Ordered {
 		usage.onIdentified(id -> settlement.answerIdentified(llm, id));
 		llm.answer(usage);
 		RelayingResponse response = new RelayingResponse(exchange.getResponse(), llm, usage, idleTimeout,
-				maxEventBytes, hold -> EventLoops.resumeOnLoop(exchange, hold));
+				maxEventBytes, hold -> EventLoops.resumeOnLoop(exchange, hold), continuation, json);
 		return chain.filter(exchange.mutate().response(response).build())
 			.onErrorResume(RelayingResponse.RelayedFailure.class, reported -> Mono.empty())
 			.doFinally(signal -> settlement.settle(exchange, llm, signal));

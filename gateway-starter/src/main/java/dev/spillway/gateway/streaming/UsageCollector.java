@@ -133,6 +133,19 @@ final class UsageCollector implements Answer, AnswerSink {
 		return reading != null && reading.terminal();
 	}
 
+	/** The reader of the request's operation, for splicing a continuation after what it read; may be {@code null}. */
+	AnswerReader reading() {
+		return reader();
+	}
+
+	/**
+	 * The answer's text so far when a continuation may pick it up: kept whole (not longer than the kept limit) and
+	 * without tool calls; {@code null} otherwise.
+	 */
+	synchronized String continuableText() {
+		return text == null || toolCalls ? null : text.toString();
+	}
+
 	/** The reader of the request's operation; {@code null} before the request was read. */
 	private AnswerReader reader() {
 		AnswerReader reading = reader;
@@ -310,7 +323,8 @@ final class UsageCollector implements Answer, AnswerSink {
 	}
 
 	/** The model the answer names, or {@code null}. */
-	String model() {
+	@Override
+	public String model() {
 		return model;
 	}
 

@@ -6,9 +6,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import dev.spillway.gateway.core.BackendDefinition;
-import dev.spillway.gateway.core.BackendProperties.AuthHeader;
 import dev.spillway.gateway.core.OpenAiHeaders;
 import dev.spillway.gateway.core.SpillwayFilterOrders;
+import dev.spillway.gateway.request.BackendRequests;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
 
@@ -60,13 +60,9 @@ class BackendRequestFilter implements GlobalFilter, Ordered {
 			// Plain bytes from upstream: streams are relayed and read event by event, never re-compressed.
 			headers.set(HttpHeaders.ACCEPT_ENCODING, "identity");
 			headers.setContentLength(body.length);
-			if (backend.apiKey() != null) {
-				if (backend.authHeader() == AuthHeader.API_KEY) {
-					headers.set(OpenAiHeaders.API_KEY, backend.apiKey());
-				}
-				else {
-					headers.setBearerAuth(backend.apiKey());
-				}
+			BackendRequests.Credentials credentials = BackendRequests.credentials(backend);
+			if (credentials != null) {
+				headers.set(credentials.header(), credentials.value());
 			}
 		}).build();
 		DataBufferFactory buffers = exchange.getResponse().bufferFactory();

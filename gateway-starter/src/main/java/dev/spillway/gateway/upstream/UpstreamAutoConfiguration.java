@@ -4,6 +4,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.spillway.gateway.autoconfigure.SpillwayCoreAutoConfiguration;
 import dev.spillway.gateway.core.Pools;
+import dev.spillway.gateway.request.BackendRequests;
 
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;

@@ -167,6 +167,29 @@ final class ChatCompletionsFormat extends OpenAiFormat {
 	 * A role chunk, the content in several chunks, a finish chunk, a usage chunk if the client asked for usage, and
 	 * {@code data: [DONE]}.
 	 */
+	/**
+	 * The request with the partial answer as a last assistant message, which OpenAI-compatible models continue (a
+	 * different sample: the rest may not follow word for word what one uncut answer would have said). Not for several
+	 * choices, log-probabilities, or tools offered (a continuation might call one after text).
+	 */
+	@Override
+	public ObjectNode continuation(ObjectNode body, String partial) {
+		if (!body.path("stream").asBoolean(false) || body.path("n").asInt(1) != 1 || body.path("logprobs").asBoolean(false)
+				|| body.has("tools") || body.has("functions") || !body.path("messages").isArray()) {
+			return null;
+		}
+		ObjectNode copy = body.deepCopy();
+		((ArrayNode) copy.get("messages")).addObject().put("role", "assistant").put("content", partial);
+		return copy;
+	}
+
+	@Override
+	public Splice splice(JsonMapper json, AnswerReader reader, String partial, long carriedPromptTokens,
+			long carriedCompletionTokens) {
+		byte[] first = reader instanceof OpenAiReader openAi ? openAi.firstChunk() : null;
+		return new ChatSplice(json, first, carriedPromptTokens, carriedCompletionTokens);
+	}
+
 	@Override
 	public List<byte[]> replayEvents(JsonMapper json, StoredAnswer answer, boolean includeUsage) {
 		long created = System.currentTimeMillis() / 1000;

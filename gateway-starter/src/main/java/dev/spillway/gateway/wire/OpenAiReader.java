@@ -17,6 +17,9 @@ final class OpenAiReader implements AnswerReader {
 
 	private boolean terminal;
 
+	/** The stream's first JSON chunk as it came: its id, time and model, should the stream be continued. */
+	private byte[] firstChunk;
+
 	OpenAiReader(JsonMapper json, AnswerSink sink) {
 		this.json = json;
 		this.sink = sink;
@@ -36,6 +39,9 @@ final class OpenAiReader implements AnswerReader {
 		if (event[start] != '{') {
 			return true;
 		}
+		if (firstChunk == null) {
+			firstChunk = event;
+		}
 		OpenAiAnswerScanner.Facts facts = OpenAiAnswerScanner.scan(json, event, start, event.length - start, sink);
 		return !facts.usage() || clientWantsUsage || facts.choices() != 0;
 	}
@@ -45,6 +51,11 @@ final class OpenAiReader implements AnswerReader {
 		if (OpenAiAnswerScanner.scan(json, body, 0, body.length, sink).whole()) {
 			sink.reachedEnd();
 		}
+	}
+
+	/** The first JSON chunk of the stream, or {@code null}. */
+	byte[] firstChunk() {
+		return firstChunk;
 	}
 
 	@Override

@@ -245,6 +245,39 @@ class ResponsesFormat implements WireFormat {
 	}
 
 	/**
+	 * The request with its input as a list ending in the partial answer as an assistant message. Only for a response
+	 * the backend does not store ({@code store: false}) that continues no other and offers no tools: a stored response
+	 * lives on the backend that made it, so a continuation elsewhere would leave the client an id that backend never
+	 * completed.
+	 */
+	@Override
+	public ObjectNode continuation(ObjectNode body, String partial) {
+		JsonNode input = body.get("input");
+		if (!body.path("stream").asBoolean(false) || body.path("store").asBoolean(true) || body.has("previous_response_id")
+				|| body.has("conversation") || body.path("background").asBoolean(false) || body.has("tools")
+				|| input == null || !(input.isString() || input.isArray())) {
+			return null;
+		}
+		ObjectNode copy = body.deepCopy();
+		ArrayNode items = copy.putArray("input");
+		if (input.isString()) {
+			items.addObject().put("role", "user").put("content", input.asString());
+		}
+		else {
+			items.addAll(((ArrayNode) input).deepCopy());
+		}
+		items.addObject().put("role", "assistant").put("content", partial);
+		return copy;
+	}
+
+	@Override
+	public Splice splice(JsonMapper json, AnswerReader reader, String partial, long carriedPromptTokens,
+			long carriedCompletionTokens) {
+		return reader instanceof ResponsesReader responses
+				? new ResponsesSplice(json, responses, partial, carriedPromptTokens, carriedCompletionTokens) : null;
+	}
+
+	/**
 	 * {@code event: error} numbered after the last event relayed, then — when the client was told the response was
 	 * created — {@code event: response.failed} for that response, so that a client waiting for a terminal event gets
 	 * one.

@@ -26,6 +26,13 @@ final class ResponsesReader implements AnswerReader {
 
 	private String model;
 
+	/** Where the answer's text goes (the first text delta's item, output and content indices), for a continuation. */
+	private String textItemId;
+
+	private long textOutputIndex = -1;
+
+	private long textContentIndex = -1;
+
 	/** Whether the answer is a new response (its usage charged, its id reported), not a stored one read again. */
 	private final boolean creates;
 
@@ -50,6 +57,19 @@ final class ResponsesReader implements AnswerReader {
 		return model;
 	}
 
+	/** The item the answer's text went to, or {@code null} before its first text delta. */
+	String textItemId() {
+		return textItemId;
+	}
+
+	long textOutputIndex() {
+		return textOutputIndex;
+	}
+
+	long textContentIndex() {
+		return textContentIndex;
+	}
+
 	@Override
 	public boolean onEvent(byte[] event, boolean clientWantsUsage) {
 		int start = Events.dataStart(event);
@@ -60,6 +80,9 @@ final class ResponsesReader implements AnswerReader {
 		String delta = null;
 		Status status = null;
 		String errorCode = null;
+		String itemId = null;
+		long outputIndex = -1;
+		long contentIndex = -1;
 		try (JsonParser parser = json.createParser(event, start, event.length - start)) {
 			if (parser.nextToken() != JsonToken.START_OBJECT) {
 				return true;
@@ -82,6 +105,9 @@ final class ResponsesReader implements AnswerReader {
 						}
 					}
 					case "code" -> errorCode = value == JsonToken.VALUE_STRING ? parser.getString() : skip(parser);
+					case "item_id" -> itemId = value == JsonToken.VALUE_STRING ? parser.getString() : skip(parser);
+					case "output_index" -> outputIndex = value == JsonToken.VALUE_NUMBER_INT ? parser.getLongValue() : -1;
+					case "content_index" -> contentIndex = value == JsonToken.VALUE_NUMBER_INT ? parser.getLongValue() : -1;
 					default -> parser.skipChildren();
 				}
 			}
@@ -92,6 +118,11 @@ final class ResponsesReader implements AnswerReader {
 		if (type == null) {
 			int typeAt = Events.typeStart(event);
 			type = typeAt < 0 ? "" : Events.lineAt(event, typeAt);
+		}
+		if (textItemId == null && itemId != null && "response.output_text.delta".equals(type)) {
+			textItemId = itemId;
+			textOutputIndex = outputIndex;
+			textContentIndex = contentIndex;
 		}
 		if (creates && delta != null && type.endsWith(".delta") && !type.contains("reasoning") && !type.contains("audio")) {
 			sink.text(delta);

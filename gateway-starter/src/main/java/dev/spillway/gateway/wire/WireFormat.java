@@ -93,4 +93,35 @@ public interface WireFormat {
 	/** A kept answer as this operation's stream of events; empty when not replayable. */
 	List<byte[]> replayEvents(JsonMapper json, StoredAnswer answer, boolean includeUsage);
 
+	/**
+	 * For a stream whose backend broke after the client had {@code partial} of the answer: a copy of the request
+	 * that asks another backend for the rest (the partial answer as an assistant message to continue); {@code null}
+	 * when this operation or this request cannot be continued (several choices, log-probabilities, tools offered, a
+	 * stored response).
+	 */
+	default ObjectNode continuation(ObjectNode body, String partial) {
+		return null;
+	}
+
+	/**
+	 * Rewrites the events of a continuation so that they read as the rest of the stream {@code reader} has read: the
+	 * same ids and numbering, no second start, the text of closing events whole, and usage summed with what the
+	 * broken stream is taken to have used; {@code null} when {@link #continuation} never continues.
+	 *
+	 * @param carriedPromptTokens the broken stream's input tokens, added to the continuation's
+	 * @param carriedCompletionTokens the broken stream's output tokens, added to the continuation's
+	 */
+	default Splice splice(JsonMapper json, AnswerReader reader, String partial, long carriedPromptTokens,
+			long carriedCompletionTokens) {
+		return null;
+	}
+
+	/** Turns a continuation's events into the rest of the client's stream; one per continuation, serial. */
+	interface Splice {
+
+		/** The event (with its closing blank line) to send instead of {@code event}, or {@code null} to drop it. */
+		byte[] rewrite(byte[] event);
+
+	}
+
 }

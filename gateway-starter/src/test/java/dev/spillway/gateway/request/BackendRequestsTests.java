@@ -1,4 +1,4 @@
-package dev.spillway.gateway.upstream;
+package dev.spillway.gateway.request;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +12,6 @@ import dev.spillway.gateway.core.BackendDefinition;
 import dev.spillway.gateway.core.BackendProperties.AuthHeader;
 import dev.spillway.gateway.core.BackendProperties.AzureForm;
 import dev.spillway.gateway.core.BackendProperties.BackendType;
-import dev.spillway.gateway.request.LlmRequest;
 import dev.spillway.gateway.wire.LlmOperation;
 
 import static org.assertj.core.api.Assertions.assertThat;

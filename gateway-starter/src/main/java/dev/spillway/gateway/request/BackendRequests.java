@@ -1,4 +1,4 @@
-package dev.spillway.gateway.upstream;
+package dev.spillway.gateway.request;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -7,23 +7,40 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.spillway.gateway.core.BackendDefinition;
+import dev.spillway.gateway.core.BackendProperties.AuthHeader;
 import dev.spillway.gateway.core.BackendProperties.AzureForm;
 import dev.spillway.gateway.core.BackendProperties.BackendType;
-import dev.spillway.gateway.request.LlmRequest;
+import dev.spillway.gateway.core.OpenAiHeaders;
 
 import org.springframework.web.util.UriUtils;
 
-/** How a client request is addressed and worded for one backend: its URL and its body. */
-final class BackendRequests {
+/**
+ * How a client request is addressed and worded for one backend: its URL, its body and its credentials. Used for
+ * every attempt, and for the request that continues a broken stream on another backend.
+ */
+public final class BackendRequests {
 
 	private final JsonMapper json;
 
-	BackendRequests(JsonMapper json) {
+	public BackendRequests(JsonMapper json) {
 		this.json = json;
 	}
 
+	/** A backend's key as the header that carries it. */
+	public record Credentials(String header, String value) {
+	}
+
+	/** How {@code backend}'s key is sent, or {@code null} when it has none. */
+	public static Credentials credentials(BackendDefinition backend) {
+		if (backend.apiKey() == null) {
+			return null;
+		}
+		return backend.authHeader() == AuthHeader.API_KEY ? new Credentials(OpenAiHeaders.API_KEY, backend.apiKey())
+				: new Credentials("Authorization", "Bearer " + backend.apiKey());
+	}
+
 	/** The URL to call at {@code backend}, in the backend's own form. */
-	URI url(BackendDefinition backend, LlmRequest request) {
+	public URI url(BackendDefinition backend, LlmRequest request) {
 		String base = stripTrailingSlash(backend.url().toString());
 		String operation = request.target() != null ? request.target() : request.operation().path();
 		if (backend.type() != BackendType.AZURE) {
@@ -55,7 +72,7 @@ final class BackendRequests {
 	 * {@code model} value (OpenAI form, Azure v1 form and Azure Responses: the deployment goes in the body), or the request streams and the usage chunk must be asked for
 	 * ({@code stream_options.include_usage}) so the stream can be charged exactly; only those fields differ.
 	 */
-	byte[] body(BackendDefinition backend, LlmRequest request) {
+	public byte[] body(BackendDefinition backend, LlmRequest request) {
 		if (request.target() != null) {
 			// An operation on a stored response: the client's (usually empty) body as it came.
 			return request.bodyBytes();

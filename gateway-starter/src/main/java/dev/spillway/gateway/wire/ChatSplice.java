@@ -1,0 +1,98 @@
+package dev.spillway.gateway.wire;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The chunks of a chat completion that continues a broken stream, as the rest of that stream: the broken stream's
+ * {@code id}, {@code created}, {@code model} and {@code system_fingerprint}; no second opening chunk (the role alone);
+ * usage summed with what the broken stream is taken to have used. Each chunk is a small tree: continuations are rare.
+ */
+final class ChatSplice implements WireFormat.Splice {
+
+	private final JsonMapper json;
+
+	private final long carriedPromptTokens;
+
+	private final long carriedCompletionTokens;
+
+	private String id;
+
+	private JsonNode created;
+
+	private String model;
+
+	private String fingerprint;
+
+	ChatSplice(JsonMapper json, byte[] firstChunk, long carriedPromptTokens, long carriedCompletionTokens) {
+		this.json = json;
+		this.carriedPromptTokens = carriedPromptTokens;
+		this.carriedCompletionTokens = carriedCompletionTokens;
+		ObjectNode first = firstChunk == null ? null : chunk(firstChunk);
+		if (first != null) {
+			id = first.path("id").asString(null);
+			created = first.get("created");
+			model = first.path("model").asString(null);
+			fingerprint = first.path("system_fingerprint").asString(null);
+		}
+	}
+
+	@Override
+	public byte[] rewrite(byte[] event) {
+		ObjectNode chunk = chunk(event);
+		if (chunk == null) {
+			return event;
+		}
+		if (id != null) {
+			chunk.put("id", id);
+		}
+		if (created != null) {
+			chunk.set("created", created);
+		}
+		if (model != null) {
+			chunk.put("model", model);
+		}
+		if (fingerprint != null) {
+			chunk.put("system_fingerprint", fingerprint);
+		}
+		JsonNode choices = chunk.path("choices");
+		if (choices.size() == 1 && opensOnly(choices.get(0))) {
+			return null;
+		}
+		for (JsonNode choice : choices) {
+			if (choice.path("delta") instanceof ObjectNode delta) {
+				delta.remove("role");
+			}
+		}
+		if (chunk.get("usage") instanceof ObjectNode usage) {
+			long prompt = usage.path("prompt_tokens").asLong(0) + carriedPromptTokens;
+			long completion = usage.path("completion_tokens").asLong(0) + carriedCompletionTokens;
+			usage.put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion);
+		}
+		return OpenAiFormat.event(json, chunk);
+	}
+
+	/** Whether a choice only opens the message (its role, no text, no tool call, no end): the client had that. */
+	private static boolean opensOnly(JsonNode choice) {
+		JsonNode delta = choice.path("delta");
+		JsonNode finish = choice.path("finish_reason");
+		return delta.has("role") && delta.path("content").asString("").isEmpty() && !delta.has("tool_calls")
+				&& (finish.isNull() || finish.isMissingNode());
+	}
+
+	private ObjectNode chunk(byte[] event) {
+		int start = Events.dataStart(event);
+		if (start < 0 || event[start] != '{') {
+			return null;
+		}
+		try {
+			return json.readTree(event, start, event.length - start) instanceof ObjectNode chunk ? chunk : null;
+		}
+		catch (JacksonException malformed) {
+			return null;
+		}
+	}
+
+}
