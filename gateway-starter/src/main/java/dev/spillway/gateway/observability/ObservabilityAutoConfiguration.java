@@ -28,6 +28,11 @@ public class ObservabilityAutoConfiguration {
 	}
 
 	@Bean
+	GenAiMetrics spillwayGenAiMetrics(ObjectProvider<MeterRegistry> meterRegistry, UsageMetrics usage) {
+		return new GenAiMetrics(meterRegistry.getIfAvailable(SimpleMeterRegistry::new), usage);
+	}
+
+	@Bean
 	RequestLog spillwayRequestLog() {
 		return new RequestLog();
 	}

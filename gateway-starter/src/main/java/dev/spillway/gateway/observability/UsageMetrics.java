@@ -131,7 +131,7 @@ class UsageMetrics implements AnswerCompletion {
 	private record MeterKey(String name, String first, String second, String third) {
 	}
 
-	private String modelTag(String model) {
+	String modelTag(String model) {
 		return model != null && knownModels.contains(model) ? model : OTHER_MODEL;
 	}
 
