@@ -13,6 +13,9 @@ public final class SpillwayFilterOrders {
 	/** Creates the request's context; everything after it may rely on it. */
 	public static final int ENTRY = -600;
 
+	/** Opens the request's observation (its span), closed when the response has ended. */
+	public static final int OBSERVATION = -590;
+
 	/** Decorates the response: relays streams event by event and settles the request when the body ends. */
 	public static final int RESPONSE = -500;
 

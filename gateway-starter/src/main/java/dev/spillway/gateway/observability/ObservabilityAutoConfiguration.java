@@ -2,6 +2,7 @@ package dev.spillway.gateway.observability;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 
 import dev.spillway.gateway.autoconfigure.SpillwayCoreAutoConfiguration;
 import dev.spillway.gateway.core.Pools;
@@ -30,6 +31,11 @@ public class ObservabilityAutoConfiguration {
 	@Bean
 	GenAiMetrics spillwayGenAiMetrics(ObjectProvider<MeterRegistry> meterRegistry, UsageMetrics usage) {
 		return new GenAiMetrics(meterRegistry.getIfAvailable(SimpleMeterRegistry::new), usage);
+	}
+
+	@Bean
+	RequestObservationFilter spillwayRequestObservationFilter(ObjectProvider<ObservationRegistry> observations) {
+		return new RequestObservationFilter(observations.getIfAvailable(() -> ObservationRegistry.NOOP));
 	}
 
 	@Bean

@@ -10,11 +10,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClientResponse;
 
 import dev.spillway.gateway.core.BackendDefinition;
+import dev.spillway.gateway.core.BackendProperties.BackendType;
 import dev.spillway.gateway.core.OpenAiHeaders;
 import dev.spillway.gateway.core.SpillwayFilterOrders;
 import dev.spillway.gateway.error.ErrorResponses;
@@ -22,6 +25,7 @@ import dev.spillway.gateway.error.OpenAiError;
 import dev.spillway.gateway.error.RetrySpread;
 import dev.spillway.gateway.request.EventLoops;
 import dev.spillway.gateway.request.LlmExchange;
+import dev.spillway.gateway.request.LlmObservations;
 import dev.spillway.gateway.request.Slot;
 import dev.spillway.gateway.routing.BackendPlanner.Plan;
 import dev.spillway.gateway.routing.BackendPlanner.Throttled;
@@ -87,9 +91,18 @@ class FailoverFilter implements GlobalFilter, Ordered {
 
 	private final RetrySpread spread;
 
+	private final ObservationRegistry observations;
+
 	/** @param clock what "now" is when throttles are set and plans are made, so tests can stop it */
 	FailoverFilter(PoolRegistry pools, SharedThrottles throttles, RoutingProperties routing, RoutingMetrics metrics,
 			Clock clock) {
+		this(pools, throttles, routing, metrics, clock, ObservationRegistry.NOOP);
+	}
+
+	/** @param observations where each backend attempt is observed, as a child of its request's observation */
+	FailoverFilter(PoolRegistry pools, SharedThrottles throttles, RoutingProperties routing, RoutingMetrics metrics,
+			Clock clock, ObservationRegistry observations) {
+		this.observations = observations;
 		this.pools = pools;
 		this.throttles = throttles;
 		this.hints = new BackendHints(throttles, routing.getHeadroom().shareLevelArray());
@@ -110,6 +123,24 @@ class FailoverFilter implements GlobalFilter, Ordered {
 		return attempt(exchange, chain, attempts, attempts.plan());
 	}
 
+	/** An observation of one backend call, a child of the request's; {@code null} when the request has none. */
+	private Observation attemptObservation(LlmExchange llm, BackendInstance backend) {
+		Observation request = llm.get(LlmObservations.REQUEST);
+		if (request == null || observations.isNoop()) {
+			return null;
+		}
+		return Observation.createNotStarted("spillway.backend.attempt", observations)
+			.parentObservation(request)
+			.contextualName("attempt " + backend.id())
+			.lowCardinalityKeyValue("spillway.pool", backend.pool())
+			.lowCardinalityKeyValue("spillway.backend", backend.id())
+			.lowCardinalityKeyValue("gen_ai.provider.name",
+					backend.backend().type() == BackendType.AZURE
+							? "azure.ai.openai" : "openai")
+			.highCardinalityKeyValue("spillway.attempt", Integer.toString(llm.attempts()))
+			.start();
+	}
+
 	private Mono<Void> attempt(ServerWebExchange exchange, GatewayFilterChain chain, Attempts attempts, Plan plan) {
 		LlmExchange llm = attempts.llm;
 		if (plan instanceof Use use) {
@@ -121,7 +152,7 @@ class FailoverFilter implements GlobalFilter, Ordered {
 			llm.attempt(backend.backend());
 			llm.put(PLANNED, backend);
 			backend.state().headroom().reserve(llm.request().estimatedTokens());
-			BackendCall call = new BackendCall(backend);
+			BackendCall call = new BackendCall(backend, attemptObservation(llm, backend));
 			return chain.filter(exchange)
 				.thenReturn(Optional.<Throwable>empty())
 				.onErrorResume(failure -> Mono.just(Optional.of(failure)))

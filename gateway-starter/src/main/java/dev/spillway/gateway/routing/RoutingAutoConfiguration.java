@@ -6,6 +6,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import reactor.netty.http.client.HttpClient;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -86,8 +87,10 @@ public class RoutingAutoConfiguration {
 
 	@Bean
 	FailoverFilter spillwayFailoverFilter(PoolRegistry pools, SharedThrottles throttles, RoutingProperties routing,
-			RoutingMetrics metrics, @Qualifier("spillwayClock") Clock clock) {
-		return new FailoverFilter(pools, throttles, routing, metrics, clock);
+			RoutingMetrics metrics, @Qualifier("spillwayClock") Clock clock,
+			ObjectProvider<ObservationRegistry> observations) {
+		return new FailoverFilter(pools, throttles, routing, metrics, clock,
+				observations.getIfAvailable(() -> ObservationRegistry.NOOP));
 	}
 
 	/** Used by the relay only when {@code spillway.streaming.continue-broken-streams} is on. */
