@@ -82,8 +82,9 @@ final class GenAiMetrics implements AnswerCompletion {
 		}
 		long now = System.nanoTime();
 		String error = errorType(answer);
+		// error.type on every series ("none" on success): Prometheus wants one set of tag keys per meter name.
 		timer("gen_ai.client.operation.duration", "GenAI operation duration", OPERATION_BUCKETS,
-				error == null ? tags : tags.and("error.type", error))
+				tags.and("error.type", error == null ? "none" : error))
 			.record(now - llm.startNanos(), TimeUnit.NANOSECONDS);
 		long firstToken = read == null ? 0 : read.firstTokenNanos();
 		if (firstToken != 0 && request.stream()) {

@@ -52,23 +52,24 @@ final class RequestObservationFilter implements GlobalFilter, Ordered {
 		});
 	}
 
-	/** The GenAI attributes, known once the answer has ended. */
+	/**
+	 * The GenAI attributes, known once the answer has ended. The same low-cardinality keys every time (a meter
+	 * registry such as Prometheus's wants one set of tags per name), with {@code none} for what does not apply.
+	 */
 	private static void describe(Observation observation, LlmExchange llm, HttpStatusCode status) {
 		LlmRequest request = llm.request();
 		String operation = request == null ? null : GenAiMetrics.operationName(request.operation());
 		observation.lowCardinalityKeyValue("spillway.pool", String.valueOf(llm.pool()))
 			.lowCardinalityKeyValue("spillway.tenant", llm.tenant() == null ? "anonymous" : llm.tenant())
-			.highCardinalityKeyValue("spillway.attempts", Integer.toString(llm.attempts()))
-			.lowCardinalityKeyValue("http.response.status_code", status == null ? "none" : Integer.toString(status.value()));
+			.lowCardinalityKeyValue("spillway.backend", llm.backend() == null ? "none" : llm.backend().id())
+			.lowCardinalityKeyValue("gen_ai.operation.name", operation == null ? "none" : operation)
+			.lowCardinalityKeyValue("http.response.status_code", status == null ? "none" : Integer.toString(status.value()))
+			.highCardinalityKeyValue("spillway.attempts", Integer.toString(llm.attempts()));
 		if (operation == null) {
 			return;
 		}
 		observation.contextualName(operation + " " + request.model())
-			.lowCardinalityKeyValue("gen_ai.operation.name", operation)
 			.highCardinalityKeyValue("gen_ai.request.model", String.valueOf(request.model()));
-		if (llm.backend() != null) {
-			observation.lowCardinalityKeyValue("spillway.backend", llm.backend().id());
-		}
 		Answer answer = llm.answer();
 		if (answer == null) {
 			return;

@@ -104,6 +104,11 @@ public class RoutingAutoConfiguration {
 	}
 
 	@Bean
+	BackendStateGauges spillwayBackendStateGauges(PoolRegistry pools, @Qualifier("spillwayClock") Clock clock) {
+		return new BackendStateGauges(pools, clock);
+	}
+
+	@Bean
 	AnswerCompletion spillwayBreakerCompletion() {
 		return new BreakerCompletion();
 	}

@@ -65,7 +65,7 @@ class GenAiMetricsTests {
 			.isEqualTo(12);
 		Timer duration = meters.find("gen_ai.client.operation.duration").tag("gen_ai.operation.name", "chat").timer();
 		assertThat(duration.count()).isEqualTo(1);
-		assertThat(duration.getId().getTag("error.type")).isNull();
+		assertThat(duration.getId().getTag("error.type")).isEqualTo("none");
 		assertThat(meters.find("gen_ai.server.time_to_first_token").timer()).as("not a stream").isNull();
 	}
 
