@@ -43,6 +43,9 @@ public final class SideBySide {
 	private static final Map<String, List<String>> VARIANTS = Map.of(
 			"spillway-semantic", List.of("--spillway.cache.semantic=true"),
 			"spillway-nocache", List.of("--spillway.cache.enabled=false"),
+			// Cache off, and without the GenAI meters and the request and attempt observations (issue 28's cost).
+			"spillway-nogenai", List.of("--spillway.cache.enabled=false", "--management.metrics.enable.gen_ai=false",
+					"--management.observations.enable.spillway=false"),
 			"spillway-nolog", List.of("--logging.level.dev.spillway.gateway.request=WARN"),
 			// A tier with no limit for the model asked for: admissions make no Redis call.
 			"spillway-nolimits", List.of("--spillway.limits.tiers.open.models.unused.requests-per-minute=1",
