@@ -67,6 +67,12 @@ class DashboardMetricsTests {
 				.build(), HttpResponse.BodyHandlers.discarding());
 		}
 		assertThat(chat("Hello again", false).headers().firstValue("x-spillway-backend")).hasValue("paygo");
+		// What the live view at /spillway reads: both backends of the demo pool, the PTU throttled, the tenants.
+		JsonNode view = JsonMapper.builder().build().readTree(management("/actuator/spillway").body());
+		assertThat(view.path("pools").path("gpt-4o").path("ptu").path("state").asString()).isEqualTo("THROTTLED");
+		assertThat(view.path("pools").path("gpt-4o").path("paygo").path("requests").asLong()).isPositive();
+		assertThat(view.path("pools").path("gpt-4o").path("ptu").path("spilledFrom").asLong()).isPositive();
+		assertThat(view.path("tenants").toString()).isEqualTo("[\"demo\"]");
 		assertThat(chat("Tell me about the Hoover Dam", false).statusCode()).isEqualTo(200);
 		assertThat(chat("Tell me about the Hoover Dam", false).statusCode()).isEqualTo(200);
 		// The stored answer is indexed for reworded questions in the background: ask until the self-check compared one.
@@ -91,6 +97,22 @@ class DashboardMetricsTests {
 		assertThat(queried).as("the dashboard's metrics").hasSizeGreaterThan(10)
 			.contains("spillway_backend_throttles_total", "gen_ai_server_time_to_first_token_seconds_bucket");
 		assertThat(exported).as("exported after the traffic").containsAll(queried);
+	}
+
+	@Test
+	void theLiveViewOfThePoolsIsServedOnTheManagementPortOnly() throws Exception {
+		HttpResponse<String> page = management("/spillway");
+		assertThat(page.statusCode()).isEqualTo(200);
+		assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+		assertThat(page.body()).contains("actuator/spillway", "setInterval(refresh, 1000)");
+		HttpResponse<String> onGatewayPort = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+				+ "/spillway")).build(), HttpResponse.BodyHandlers.ofString());
+		assertThat(onGatewayPort.statusCode()).isEqualTo(404);
+	}
+
+	private HttpResponse<String> management(String path) throws Exception {
+		return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + path)).build(),
+				HttpResponse.BodyHandlers.ofString());
 	}
 
 	/** The metric names in every panel's queries: label matchers, groupings and functions taken away. */

@@ -1,8 +1,11 @@
 package dev.spillway.gateway.observability;
 
-import dev.spillway.gateway.core.SharedStateSettings;
-import dev.spillway.gateway.limit.api.TenantLimitsReport;
+import java.util.List;
+
 import dev.spillway.gateway.cache.api.CacheReport;
+import dev.spillway.gateway.core.SharedStateSettings;
+import dev.spillway.gateway.core.Tenants;
+import dev.spillway.gateway.limit.api.TenantLimitsReport;
 import dev.spillway.gateway.routing.api.PoolReport;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -34,8 +37,9 @@ public class ActuatorAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint(SpillwayEndpoint.class)
 	SpillwayEndpoint spillwayEndpoint(PoolReport pools, ObjectProvider<TenantLimitsReport> limits,
-			ObjectProvider<CacheReport> cache, UsageMetrics usage) {
-		return new SpillwayEndpoint(pools, limits.getIfAvailable(), cache.getIfAvailable(), usage);
+			ObjectProvider<CacheReport> cache, UsageMetrics usage, Tenants tenants) {
+		return new SpillwayEndpoint(pools, limits.getIfAvailable(), cache.getIfAvailable(), usage,
+				List.copyOf(tenants.all().keySet()));
 	}
 
 	/** The health indicator, when Spring Boot's health support is present too. */

@@ -1,6 +1,7 @@
 package dev.spillway.gateway.observability;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import reactor.core.publisher.Mono;
@@ -29,11 +30,15 @@ class SpillwayEndpoint {
 
 	private final CacheReport cache;
 
+	private final List<String> tenants;
+
 	/**
 	 * @param limits the limits' report, or {@code null} without limits
 	 * @param cache the cache's report, or {@code null} without the cache
 	 */
-	SpillwayEndpoint(PoolReport pools, TenantLimitsReport limits, CacheReport cache, UsageMetrics usage) {
+	SpillwayEndpoint(PoolReport pools, TenantLimitsReport limits, CacheReport cache, UsageMetrics usage,
+			List<String> tenants) {
+		this.tenants = List.copyOf(tenants);
 		this.pools = pools;
 		this.limits = limits;
 		this.cache = cache;
@@ -60,6 +65,7 @@ class SpillwayEndpoint {
 		Map<String, Object> result = new LinkedHashMap<>();
 		result.put("sharedState", pools.sharedStateConnected() ? "CONNECTED" : "DISCONNECTED");
 		result.put("pools", pools.details());
+		result.put("tenants", tenants);
 		if (cache != null) {
 			result.put("cache", cache.pools());
 		}

@@ -22,6 +22,11 @@ final class BackendState {
 
 	private final Headroom headroom;
 
+	/** Requests this instance sent the backend, and re-sent elsewhere after it failed them, since start. */
+	private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
+
+	private final java.util.concurrent.atomic.LongAdder spills = new java.util.concurrent.atomic.LongAdder();
+
 	private volatile long circuitOpenedAtMillis;
 
 	private volatile long circuitClosedAtMillis;
@@ -95,6 +100,22 @@ final class BackendState {
 
 	public String throttleReason() {
 		return throttleReason;
+	}
+
+	void countRequest() {
+		requests.increment();
+	}
+
+	void countSpill() {
+		spills.increment();
+	}
+
+	long requests() {
+		return requests.sum();
+	}
+
+	long spills() {
+		return spills.sum();
 	}
 
 	/** What the backend's answers said about its room. */

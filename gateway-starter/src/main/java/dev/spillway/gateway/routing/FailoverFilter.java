@@ -151,6 +151,7 @@ class FailoverFilter implements GlobalFilter, Ordered {
 			}
 			llm.attempt(backend.backend());
 			llm.put(PLANNED, backend);
+			backend.state().countRequest();
 			backend.state().headroom().reserve(llm.request().estimatedTokens());
 			BackendCall call = new BackendCall(backend, attemptObservation(llm, backend));
 			return chain.filter(exchange)
@@ -236,6 +237,7 @@ class FailoverFilter implements GlobalFilter, Ordered {
 		}
 		if (verdict instanceof AnswerClassifier.ContextTooLong && attempts.fallBackTo(attempts.pool().contextFallback())) {
 			call.succeeded();
+			backend.state().countSpill();
 			metrics.failover(backend.pool(), backend.id(), "context_length_exceeded");
 			forgetAttempt(exchange);
 			return attempt(exchange, chain, attempts, attempts.plan());
@@ -245,6 +247,7 @@ class FailoverFilter implements GlobalFilter, Ordered {
 			attempts.excluded.add(backend);
 			Plan plan = attempts.plan();
 			if (attempts.mayRetry() && (plan instanceof Use || plan instanceof Wait)) {
+				backend.state().countSpill();
 				metrics.failover(backend.pool(), backend.id(), "status_" + failOver.status());
 				forgetAttempt(exchange);
 				return attempt(exchange, chain, attempts, plan);
@@ -277,6 +280,7 @@ class FailoverFilter implements GlobalFilter, Ordered {
 		Plan plan = attempts.plan();
 		if (attempts.mayRetry()) {
 			if (plan instanceof Use use && use.backend() != throttled) {
+				throttled.state().countSpill();
 				metrics.failover(throttled.pool(), throttled.id(), reason);
 			}
 			else if (plan instanceof Use || plan instanceof Wait) {
@@ -300,6 +304,7 @@ class FailoverFilter implements GlobalFilter, Ordered {
 		forgetAttempt(exchange);
 		Plan plan = attempts.plan();
 		if (attempts.mayRetry() && (plan instanceof Use || plan instanceof Wait)) {
+			backend.state().countSpill();
 			metrics.failover(backend.pool(), backend.id(), failure instanceof ResponseStatusException ? "timeout"
 					: "connection");
 			return attempt(exchange, chain, attempts, plan);

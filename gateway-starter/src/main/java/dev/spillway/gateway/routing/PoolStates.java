@@ -73,6 +73,9 @@ class PoolStates implements PoolReport {
 					detail.put("throttleReason", state.throttleReason());
 				}
 				detail.put("circuit", state.breaker().getState().toString());
+				detail.put("share", state.share(now));
+				detail.put("requests", state.requests());
+				detail.put("spilledFrom", state.spills());
 				detail.put("failureRate", state.breaker().getMetrics().getFailureRate());
 				Headroom.Observation reported = state.headroom().reported();
 				if (reported.tokensRemaining() >= 0) {
