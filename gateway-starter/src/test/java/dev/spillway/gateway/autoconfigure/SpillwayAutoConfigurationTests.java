@@ -66,7 +66,7 @@ class SpillwayAutoConfigurationTests {
 					"spillwayModelRoutingFilter", "spillwayLimitFilter", "spillwayIdempotencyFilter",
 					"spillwayStreamingResponseFilter", "spillwayFailoverFilter", "spillwayBackendRequestFilter");
 			assertThat(context).doesNotHaveBean("spillwayCacheFilter").doesNotHaveBean(EmbeddingModel.class);
-			assertThat(context.getBeansOfType(AnswerCompletion.class)).hasSize(5);
+			assertThat(context.getBeansOfType(AnswerCompletion.class)).hasSize(6);
 			assertThat(context.getBeansOfType(TenantResolver.class)).hasSize(2);
 			assertThat(context).hasBean("spillwayEndpoint");
 		});
@@ -87,7 +87,7 @@ class SpillwayAutoConfigurationTests {
 		runner.withPropertyValues("spillway.cache.enabled=true", "spillway.cache.embedding.type=none").run(context -> {
 			assertThat(context).hasBean("spillwayCacheFilter").hasBean("spillwayCacheCompletion")
 				.hasSingleBean(EmbeddingModel.class);
-			assertThat(context.getBeansOfType(AnswerCompletion.class)).hasSize(6);
+			assertThat(context.getBeansOfType(AnswerCompletion.class)).hasSize(7);
 		});
 	}
 
@@ -97,7 +97,7 @@ class SpillwayAutoConfigurationTests {
 			assertThat(context).doesNotHaveBean("spillwayIdempotencyFilter")
 				.doesNotHaveBean("spillwayIdempotencyCompletion")
 				.doesNotHaveBean("spillwayIdempotencyStore");
-			assertThat(context.getBeansOfType(AnswerCompletion.class)).hasSize(4);
+			assertThat(context.getBeansOfType(AnswerCompletion.class)).hasSize(5);
 		});
 	}
 

@@ -1,6 +1,7 @@
 package dev.spillway.gateway.request;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -52,7 +53,8 @@ class HostileRequestTests {
 
 	@BeforeContainer
 	static void start() {
-		backend = MockOpenAiServer.start(MockDeployment.unlimited("gpt-4o"));
+		// No pause between streamed tokens: a generated max_tokens near the model's cap would stream for over a minute.
+		backend = MockOpenAiServer.start(MockDeployment.unlimited("gpt-4o").withInterTokenDelay(Duration.ZERO));
 		gateway = new SpringApplicationBuilder(TestGatewayApplication.class).properties("server.port=0",
 				"spring.data.redis.url=" + TestRedis.sharedUrl(), "spillway.shared-state.key-prefix=hostile-" + System.nanoTime(),
 				"spillway.request.max-body-size=" + MAX_BODY + "B", "spillway.jobs.enabled=false",
