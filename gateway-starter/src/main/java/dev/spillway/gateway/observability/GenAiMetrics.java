@@ -1,14 +1,11 @@
 package dev.spillway.gateway.observability;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -51,7 +48,7 @@ final class GenAiMetrics implements AnswerCompletion {
 
 	private final Set<String> responseModels = ConcurrentHashMap.newKeySet();
 
-	private final Map<Tags, Meter> meters = new ConcurrentHashMap<>();
+	private final MeterCache<Series> meters = new MeterCache<>();
 
 	/** @param usage names models as Spillway's own meters do (configured ones, else "other") */
 	GenAiMetrics(MeterRegistry registry, UsageMetrics usage) {
@@ -68,34 +65,54 @@ final class GenAiMetrics implements AnswerCompletion {
 			return;
 		}
 		Answer read = llm.answer();
-		Tags tags = Tags.of("gen_ai.operation.name", operation, "gen_ai.provider.name", provider(llm),
-				"gen_ai.request.model", usage.modelTag(request.model()),
-				"gen_ai.response.model", responseModel(read == null ? null : read.model()), "spillway.tenant",
-				llm.tenant() == null ? "anonymous" : llm.tenant(), "spillway.pool", String.valueOf(llm.pool()),
-				"spillway.backend", llm.backend() == null ? "none" : llm.backend().id(), "spillway.answer.source",
+		Attributes attributes = new Attributes(operation, provider(llm), usage.modelTag(request.model()),
+				responseModel(read == null ? null : read.model()), llm.tenant() == null ? "anonymous" : llm.tenant(),
+				String.valueOf(llm.pool()), llm.backend() == null ? "none" : llm.backend().id(),
 				llm.answerSource().name().toLowerCase(java.util.Locale.ROOT));
 		if (answer.promptTokens() > 0) {
-			tokens(tags.and("gen_ai.token.type", "input")).record(answer.promptTokens());
+			tokens(attributes, "input").record(answer.promptTokens());
 		}
 		if (answer.completionTokens() > 0) {
-			tokens(tags.and("gen_ai.token.type", "output")).record(answer.completionTokens());
+			tokens(attributes, "output").record(answer.completionTokens());
 		}
 		long now = System.nanoTime();
 		String error = errorType(answer);
 		// error.type on every series ("none" on success): Prometheus wants one set of tag keys per meter name.
-		timer("gen_ai.client.operation.duration", "GenAI operation duration", OPERATION_BUCKETS,
-				tags.and("error.type", error == null ? "none" : error))
+		timer("gen_ai.client.operation.duration", "GenAI operation duration", OPERATION_BUCKETS, attributes,
+				"error.type", error == null ? "none" : error)
 			.record(now - llm.startNanos(), TimeUnit.NANOSECONDS);
 		long firstToken = read == null ? 0 : read.firstTokenNanos();
 		if (firstToken != 0 && request.stream()) {
-			timer("gen_ai.server.time_to_first_token", "Time to generate the first token", FIRST_TOKEN_BUCKETS, tags)
+			timer("gen_ai.server.time_to_first_token", "Time to generate the first token", FIRST_TOKEN_BUCKETS,
+					attributes, null, null)
 				.record(firstToken - llm.startNanos(), TimeUnit.NANOSECONDS);
 			if (answer.completionTokens() > 1) {
 				timer("gen_ai.server.time_per_output_token", "Time per output token after the first",
-						OUTPUT_TOKEN_BUCKETS, tags)
+						OUTPUT_TOKEN_BUCKETS, attributes, null, null)
 					.record((now - firstToken) / (answer.completionTokens() - 1), TimeUnit.NANOSECONDS);
 			}
 		}
+	}
+
+	/** The attributes every GenAI meter of a request carries. */
+	private record Attributes(String operation, String provider, String requestModel, String responseModel,
+			String tenant, String pool, String backend, String source) {
+
+		Tags tags() {
+			return Tags.of("gen_ai.operation.name", operation, "gen_ai.provider.name", provider, "gen_ai.request.model",
+					requestModel, "gen_ai.response.model", responseModel, "spillway.tenant", tenant, "spillway.pool", pool,
+					"spillway.backend", backend, "spillway.answer.source", source);
+		}
+
+	}
+
+	/** One series: a meter name, the common attributes, and at most one more tag. */
+	private record Series(String name, Attributes attributes, String key, String value) {
+
+		Tags tags() {
+			return key == null ? attributes.tags() : attributes.tags().and(key, value);
+		}
+
 	}
 
 	/** The convention's operation name; {@code null} for what is not a model call (a stored response read). */
@@ -138,31 +155,23 @@ final class GenAiMetrics implements AnswerCompletion {
 				: Integer.toString(answer.status().value());
 	}
 
-	private DistributionSummary tokens(Tags tags) {
-		return meter(tags.and("name", "gen_ai.client.token.usage"), () -> DistributionSummary
-			.builder("gen_ai.client.token.usage")
+	private DistributionSummary tokens(Attributes attributes, String type) {
+		Series series = new Series("gen_ai.client.token.usage", attributes, "gen_ai.token.type", type);
+		return meters.get(series, () -> DistributionSummary.builder(series.name())
 			.description("Number of input and output tokens used")
-			.tags(tags)
+			.tags(series.tags())
 			.serviceLevelObjectives(TOKEN_BUCKETS)
 			.register(registry));
 	}
 
-	private Timer timer(String name, String description, Duration[] buckets, Tags tags) {
-		return meter(tags.and("name", name), () -> Timer.builder(name)
+	private Timer timer(String name, String description, Duration[] buckets, Attributes attributes, String key,
+			String value) {
+		Series series = new Series(name, attributes, key, value);
+		return meters.get(series, () -> Timer.builder(name)
 			.description(description)
-			.tags(tags)
+			.tags(series.tags())
 			.serviceLevelObjectives(buckets)
 			.register(registry));
-	}
-
-	/** Registering a meter sorts and compares its tags: done once per series. */
-	@SuppressWarnings("unchecked")
-	private <M extends Meter> M meter(Tags key, Supplier<M> register) {
-		Meter meter = meters.get(key);
-		if (meter == null) {
-			meter = meters.computeIfAbsent(key, k -> register.get());
-		}
-		return (M) meter;
 	}
 
 	private static Duration[] seconds(double... values) {

@@ -3,7 +3,6 @@ package dev.spillway.gateway.observability;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -40,7 +39,7 @@ class UsageMetrics implements AnswerCompletion {
 
 	private final Prices prices;
 
-	private final Map<MeterKey, Meter> meters = new ConcurrentHashMap<>();
+	private final MeterCache<MeterKey> meters = new MeterCache<>();
 
 	/** @param limits the limits' report, or {@code null} without limits */
 	UsageMetrics(MeterRegistry registry, Pools pools, Prices prices, TenantLimitsReport limits) {
@@ -118,14 +117,8 @@ class UsageMetrics implements AnswerCompletion {
 			.register(registry));
 	}
 
-	/** Registering a meter sorts and compares its tags: done once per series, not once per request. */
-	@SuppressWarnings("unchecked")
 	private <M extends Meter> M meter(MeterKey key, Supplier<M> register) {
-		Meter meter = meters.get(key);
-		if (meter == null) {
-			meter = meters.computeIfAbsent(key, k -> register.get());
-		}
-		return (M) meter;
+		return meters.get(key, register);
 	}
 
 	private record MeterKey(String name, String first, String second, String third) {

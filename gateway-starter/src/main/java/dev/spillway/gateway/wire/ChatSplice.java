@@ -1,6 +1,5 @@
 package dev.spillway.gateway.wire;
 
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -30,7 +29,7 @@ final class ChatSplice implements WireFormat.Splice {
 		this.json = json;
 		this.carriedPromptTokens = carriedPromptTokens;
 		this.carriedCompletionTokens = carriedCompletionTokens;
-		ObjectNode first = firstChunk == null ? null : chunk(firstChunk);
+		ObjectNode first = firstChunk == null ? null : Events.dataObject(json, firstChunk);
 		if (first != null) {
 			id = first.path("id").asString(null);
 			created = first.get("created");
@@ -41,7 +40,7 @@ final class ChatSplice implements WireFormat.Splice {
 
 	@Override
 	public byte[] rewrite(byte[] event) {
-		ObjectNode chunk = chunk(event);
+		ObjectNode chunk = Events.dataObject(json, event);
 		if (chunk == null) {
 			return event;
 		}
@@ -80,19 +79,6 @@ final class ChatSplice implements WireFormat.Splice {
 		JsonNode finish = choice.path("finish_reason");
 		return delta.has("role") && delta.path("content").asString("").isEmpty() && !delta.has("tool_calls")
 				&& (finish.isNull() || finish.isMissingNode());
-	}
-
-	private ObjectNode chunk(byte[] event) {
-		int start = Events.dataStart(event);
-		if (start < 0 || event[start] != '{') {
-			return null;
-		}
-		try {
-			return json.readTree(event, start, event.length - start) instanceof ObjectNode chunk ? chunk : null;
-		}
-		catch (JacksonException malformed) {
-			return null;
-		}
 	}
 
 }

@@ -1,5 +1,9 @@
 package dev.spillway.gateway.wire;
 
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
 /** Reading the lines of one Server-Sent Event, as bytes. */
 final class Events {
 
@@ -14,6 +18,20 @@ final class Events {
 	/** Index of the value after {@code event:} (and its spaces), or -1 when the event names no type. */
 	static int typeStart(byte[] event) {
 		return valueStart(event, TYPE);
+	}
+
+	/** The event's {@code data:} value as a JSON object, or {@code null} when it has none or it is not an object. */
+	static ObjectNode dataObject(JsonMapper json, byte[] event) {
+		int start = dataStart(event);
+		if (start < 0 || event[start] != '{') {
+			return null;
+		}
+		try {
+			return json.readTree(event, start, event.length - start) instanceof ObjectNode object ? object : null;
+		}
+		catch (JacksonException malformed) {
+			return null;
+		}
 	}
 
 	/** Whether {@code event} holds {@code prefix} at {@code at}. */

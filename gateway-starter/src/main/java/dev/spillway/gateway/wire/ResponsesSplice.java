@@ -2,7 +2,6 @@ package dev.spillway.gateway.wire;
 
 import java.nio.charset.StandardCharsets;
 
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -53,7 +52,7 @@ final class ResponsesSplice implements WireFormat.Splice {
 
 	@Override
 	public byte[] rewrite(byte[] event) {
-		ObjectNode data = data(event);
+		ObjectNode data = Events.dataObject(json, event);
 		if (data == null) {
 			return event;
 		}
@@ -143,19 +142,6 @@ final class ResponsesSplice implements WireFormat.Splice {
 			long input = usage.path("input_tokens").asLong(0) + carriedPromptTokens;
 			long output = usage.path("output_tokens").asLong(0) + carriedCompletionTokens;
 			usage.put("input_tokens", input).put("output_tokens", output).put("total_tokens", input + output);
-		}
-	}
-
-	private ObjectNode data(byte[] event) {
-		int start = Events.dataStart(event);
-		if (start < 0 || event[start] != '{') {
-			return null;
-		}
-		try {
-			return json.readTree(event, start, event.length - start) instanceof ObjectNode data ? data : null;
-		}
-		catch (JacksonException malformed) {
-			return null;
 		}
 	}
 
