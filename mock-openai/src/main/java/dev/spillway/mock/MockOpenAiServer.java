@@ -42,7 +42,8 @@ import tools.jackson.databind.node.ObjectNode;
  * Tests inject faults with the request header {@value #FAULT_HEADER}, a {@code ;}-separated list of
  * {@code status=503}, {@code header-delay-ms=200}, {@code reset-after=3} (events, then a TCP reset),
  * {@code stall-after=2} (events, then silence), {@code reset-before-headers=1} (a TCP reset instead of an answer),
- * {@code event-delay-ms=200} (pause between events), {@code incomplete=1} (a Responses answer that ran out of
+ * {@code event-delay-ms=200} (pause between events), {@code prompt-filter=1} (a chat stream opens with Azure's
+ * prompt-filter chunk: no choices, empty id and model), {@code incomplete=1} (a Responses answer that ran out of
  * output tokens: {@code response.incomplete}),
  * {@code quota=1} (429 {@code insufficient_quota}), {@code context=1} (400 {@code context_length_exceeded}),
  * {@code impossible-hint-ms=1} (the retry hint given to a request larger than the whole per-minute budget; one
@@ -328,15 +329,18 @@ public final class MockOpenAiServer implements AutoCloseable {
 		if (embeddings) {
 			return sendJson(res, HttpResponseStatus.OK, embeddingsBody(request, deployment.config.name(), promptTokens));
 		}
+		String prefix = assistantPrefix(request);
+		// A continuation's cap counts only what it writes after the prefix; without one the answer keeps its length.
+		int written = prefix != null && askedFor > 0 ? completionTokens + prefix.split(" ").length : completionTokens;
 		List<String> pieces = new ArrayList<>();
-		for (int i = 0; i < completionTokens; i++) {
+		for (int i = 0; i < written; i++) {
 			pieces.add((i == 0 ? "" : " ") + WORDS[i % WORDS.length]);
 		}
 		if (deployment.answersVary) {
 			String asked = request.path("messages").toString() + request.path("input").toString();
 			pieces.set(0, "answer-" + Integer.toHexString(asked.hashCode()));
 		}
-		pieces = continuing(pieces, assistantPrefix(request));
+		pieces = continuing(pieces, prefix);
 		completionTokens = pieces.size();
 		if (operation == Operation.RESPONSES) {
 			String previous = request.path("previous_response_id").asString(null);
@@ -412,6 +416,10 @@ public final class MockOpenAiServer implements AutoCloseable {
 	private Mono<Void> stream(HttpServerResponse res, MockDeployment deployment, Faults faults, String id,
 			List<String> pieces, int promptTokens, boolean includeUsage) {
 		List<String> events = new ArrayList<>();
+		if (faults.promptFilter) {
+			// Azure's first chunk: the prompt's content-filter results, no choices, and an empty id and model.
+			events.add(promptFilterChunk());
+		}
 		events.add(chunk(id, deployment.name(), json.createObjectNode().put("role", "assistant").put("content", ""), null));
 		pieces.forEach(p -> events.add(chunk(id, deployment.name(), json.createObjectNode().put("content", p), null)));
 		events.add(chunk(id, deployment.name(), json.createObjectNode(), "stop"));
@@ -424,6 +432,20 @@ public final class MockOpenAiServer implements AutoCloseable {
 		events.add("[DONE]");
 		return send(res, state(deployment.name()), faults,
 				events.stream().map(e -> "data: " + e + "\n\n").toList());
+	}
+
+	private String promptFilterChunk() {
+		ObjectNode chunk = json.createObjectNode();
+		chunk.putArray("choices");
+		chunk.put("created", 0).put("id", "").put("model", "").put("object", "");
+		chunk.putArray("prompt_filter_results")
+			.addObject()
+			.put("prompt_index", 0)
+			.putObject("content_filter_results")
+			.putObject("hate")
+			.put("filtered", false)
+			.put("severity", "safe");
+		return chunk.toString();
 	}
 
 	/** Sends whole Server-Sent Events, paced, gated and faulted as the deployment and the request say. */
@@ -820,7 +842,8 @@ public final class MockOpenAiServer implements AutoCloseable {
 	}
 
 	private record Faults(int status, long headerDelayMs, int resetAfter, int stallAfter, long eventDelayMs,
-			boolean quota, boolean context, boolean resetBeforeHeaders, long impossibleHintMs, boolean incomplete) {
+			boolean quota, boolean context, boolean resetBeforeHeaders, long impossibleHintMs, boolean incomplete,
+			boolean promptFilter) {
 
 		static Faults parse(String header) {
 			int status = 0;
@@ -833,6 +856,7 @@ public final class MockOpenAiServer implements AutoCloseable {
 			boolean resetBeforeHeaders = false;
 			long impossibleHint = -1;
 			boolean incomplete = false;
+			boolean promptFilter = false;
 			if (header != null) {
 				for (String part : header.split(";")) {
 					String[] kv = part.trim().split("=", 2);
@@ -851,13 +875,14 @@ public final class MockOpenAiServer implements AutoCloseable {
 						case "reset-before-headers" -> resetBeforeHeaders = value != 0;
 						case "impossible-hint-ms" -> impossibleHint = value;
 						case "incomplete" -> incomplete = value != 0;
+						case "prompt-filter" -> promptFilter = value != 0;
 						default -> {
 						}
 					}
 				}
 			}
 			return new Faults(status, headerDelay, reset, stall, eventDelay, quota, context, resetBeforeHeaders,
-					impossibleHint, incomplete);
+					impossibleHint, incomplete, promptFilter);
 		}
 
 	}

@@ -39,7 +39,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  * <li>slow start: {@code rate} requests a second; the PTU refuses everything for 3 s; the requests it is sent in the
  * first second after its throttle ends.</li>
  * </ul>
- * {@code java -cp benchmarks/target/benchmarks.jar dev.spillway.benchmarks.routing.RoutingFigures seconds=60}
+ * {@code java -cp benchmarks/target/benchmarks.jar dev.spillway.benchmarks.routing.RoutingFigures seconds=60}; also
+ * {@code instances=1} (gateway instances, 2 by default), {@code modes=proactive} (one row of the spill table by its
+ * name), {@code phases=spill} or {@code phases=slow-start}.
  */
 public final class RoutingFigures {
 
@@ -55,13 +57,16 @@ public final class RoutingFigures {
 
 	private final int redisPort;
 
-	private RoutingFigures(int redisPort) {
+	private final int instances;
+
+	private RoutingFigures(int redisPort, int instances) {
 		this.redisPort = redisPort;
+		this.instances = instances;
 	}
 
 	public static void main(String[] args) throws Exception {
 		Map<String, String> options = new HashMap<>(Map.of("seconds", "60", "capacity", "120000", "load", "1.2",
-				"rate", "100", "phases", "spill,slow-start"));
+				"rate", "100", "phases", "spill,slow-start", "instances", "2", "modes", "all"));
 		for (String arg : args) {
 			String[] pair = arg.split("=", 2);
 			options.put(pair[0], pair[1]);
@@ -71,7 +76,7 @@ public final class RoutingFigures {
 		redis.start();
 		StringBuilder report = new StringBuilder("# Routing figures (issue 27)\n\n" + options + "\n\n");
 		try {
-			RoutingFigures figures = new RoutingFigures(port);
+			RoutingFigures figures = new RoutingFigures(port, Integer.parseInt(options.get("instances")));
 			if (options.get("phases").contains("spill")) {
 				int seconds = Integer.parseInt(options.get("seconds"));
 				int capacity = Integer.parseInt(options.get("capacity"));
@@ -88,6 +93,9 @@ public final class RoutingFigures {
 				modes.put("proactive, utilization-level 95", Map.of("spillway.routing.headroom.proactive", true,
 						"spillway.routing.headroom.utilization-level", 95));
 				for (Map.Entry<String, Map<String, Object>> mode : modes.entrySet()) {
+					if (!"all".equals(options.get("modes")) && !options.get("modes").equals(mode.getKey())) {
+						continue;
+					}
 					report.append(figures.spill(mode.getKey(), mode.getValue(), seconds, capacity, load)).append('\n');
 					System.out.println(report);
 				}
@@ -203,7 +211,7 @@ public final class RoutingFigures {
 	private List<ConfigurableApplicationContext> gateways(MockOpenAiServer mock, Map<String, Object> settings) {
 		String keyPrefix = "figures-" + UUID.randomUUID();
 		List<ConfigurableApplicationContext> gateways = new ArrayList<>();
-		for (int g = 0; g < 2; g++) {
+		for (int g = 0; g < instances; g++) {
 			Map<String, Object> properties = new HashMap<>(settings);
 			properties.put("server.port", 0);
 			properties.put("spring.data.redis.url", "redis://127.0.0.1:" + redisPort);

@@ -69,6 +69,9 @@ class FailoverFilter implements GlobalFilter, Ordered {
 	/** The backend instance planned for the current attempt: what the load balancer returns. */
 	static final Slot<BackendInstance> PLANNED = Slot.named("routing.planned");
 
+	/** The client's exchange as routing got it: a continuation forwards the headers its first attempt did. */
+	static final Slot<ServerWebExchange> CLIENT_EXCHANGE = Slot.named("routing.client-exchange");
+
 	/** The call whose answer goes to the client: its circuit-breaker outcome is settled when the body has ended. */
 	static final Slot<BackendCall> SERVING_CALL = Slot.named("routing.serving-call");
 
@@ -119,6 +122,7 @@ class FailoverFilter implements GlobalFilter, Ordered {
 		if (llm == null || llm.request() == null) {
 			return chain.filter(exchange);
 		}
+		llm.put(CLIENT_EXCHANGE, exchange);
 		Attempts attempts = new Attempts(llm, pools, clock, exchange.getRequest().getHeaders().getFirst(MAX_WAIT_HEADER));
 		return attempt(exchange, chain, attempts, attempts.plan());
 	}

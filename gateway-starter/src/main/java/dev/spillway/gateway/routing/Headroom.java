@@ -21,17 +21,20 @@ final class Headroom {
 
 		static final Observation NONE = new Observation(0, -1, -1, 0, -1, -1, 0, Double.NaN);
 
-		/** What is left once a request of {@code tokens} is sent; the budgets are full again correspondingly later. */
-		Observation reserve(long tokens) {
+		/** This observation less {@code tokens} and {@code requests} sent since: counts may go below zero. */
+		Observation less(long tokens, long requests) {
+			if (tokens == 0 && requests == 0) {
+				return this;
+			}
 			return new Observation(observedAtMillis, tokensRemaining < 0 ? -1 : tokensRemaining - tokens, tokensLimit,
-					later(tokensFullAtMillis, tokens, tokensRemaining, tokensLimit), requestsRemaining < 0 ? -1
-							: requestsRemaining - 1,
-					requestsLimit, later(requestsFullAtMillis, 1, requestsRemaining, requestsLimit), utilization);
+					later(tokensFullAtMillis, tokens, tokensRemaining, tokensLimit),
+					requestsRemaining < 0 ? -1 : requestsRemaining - requests, requestsLimit,
+					later(requestsFullAtMillis, requests, requestsRemaining, requestsLimit), utilization);
 		}
 
 		private long later(long fullAt, long taken, long remaining, long limit) {
 			double perMilli = refillPerMilli(observedAtMillis, remaining, limit, fullAt);
-			return remaining < 0 || perMilli <= 0 ? fullAt
+			return remaining < 0 || perMilli <= 0 || taken == 0 ? fullAt
 					: Math.max(fullAt, observedAtMillis) + (long) Math.ceil(taken / perMilli);
 		}
 
@@ -50,10 +53,21 @@ final class Headroom {
 
 	private final double estimateMargin;
 
-	private final AtomicReference<Observation> last = new AtomicReference<>(Observation.NONE);
+	/**
+	 * The newest observation as reported (by the backend or another instance) and what this instance sent since:
+	 * kept apart so that a count reserved below zero stays known, and a new report starts the count afresh.
+	 */
+	private record Reckoning(Observation reported, long tokensSent, long requestsSent) {
 
-	/** The newest observation as reported (by the backend or another instance), before this instance's reservations. */
-	private volatile Observation reported = Observation.NONE;
+		static final Reckoning NONE = new Reckoning(Observation.NONE, 0, 0);
+
+		Observation remaining() {
+			return reported.less(tokensSent, requestsSent);
+		}
+
+	}
+
+	private final AtomicReference<Reckoning> reckoning = new AtomicReference<>(Reckoning.NONE);
 
 	Headroom() {
 		this(false, 0, 0, 0);
@@ -80,8 +94,9 @@ final class Headroom {
 		return proactive;
 	}
 
+	/** The newest observation less what this instance sent since (proactive reading only). */
 	Observation last() {
-		return last.get();
+		return reckoning.get().remaining();
 	}
 
 	/** Whether {@code observation}'s utilization is at or above the level at which the backend is passed over. */
@@ -89,45 +104,62 @@ final class Headroom {
 		return utilizationLevel > 0 && observation.utilization() >= utilizationLevel;
 	}
 
-	/** Takes {@code observation} unless a newer one is already known; returns whether it was taken. */
+	/** Takes the backend's own {@code observation} unless a newer one is already known; returns whether it was taken. */
 	boolean observe(Observation observation) {
-		Observation previous = last.getAndAccumulate(observation,
-				(known, offered) -> offered.observedAtMillis() >= known.observedAtMillis() ? offered : known);
-		boolean taken = previous.observedAtMillis() <= observation.observedAtMillis();
-		if (taken) {
-			reported = observation;
-		}
-		return taken;
+		return take(observation, true);
+	}
+
+	/**
+	 * Takes another instance's announcement only when it is strictly newer: an instance hears its own announcements
+	 * too, and taking one again would forget what it sent since.
+	 */
+	boolean observeShared(Observation observation) {
+		return take(observation, false);
+	}
+
+	private boolean take(Observation observation, boolean sameTimeTaken) {
+		Reckoning previous = reckoning.getAndUpdate(known -> newer(observation, known.reported(), sameTimeTaken)
+				? new Reckoning(observation, 0, 0) : known);
+		return newer(observation, previous.reported(), sameTimeTaken);
+	}
+
+	private static boolean newer(Observation offered, Observation known, boolean sameTimeTaken) {
+		return sameTimeTaken ? offered.observedAtMillis() >= known.observedAtMillis()
+				: offered.observedAtMillis() > known.observedAtMillis();
 	}
 
 	/** The newest observation as it was reported, without what this instance sent since: what crossings compare. */
 	Observation reported() {
-		return reported;
+		return reckoning.get().reported();
 	}
 
 	/** A request of {@code tokens} is on its way to the backend: the proactive reading takes it off what is left. */
 	void reserve(long tokens) {
 		if (proactive) {
-			last.updateAndGet(known -> known == Observation.NONE ? known : known.reserve(tokens));
+			reckoning.updateAndGet(known -> known.reported() == Observation.NONE ? known
+					: new Reckoning(known.reported(), known.tokensSent() + tokens, known.requestsSent() + 1));
 		}
 	}
 
 	/** When, as far as the backend's reports tell, it has room for a request of {@code tokens}; now or earlier if it has. */
 	long availableAtMillis(long nowMillis, long estimate) {
 		long tokens = proactive ? (long) Math.ceil(estimate * (1 + estimateMargin)) : estimate;
-		Observation o = last.get();
-		if (o == Observation.NONE) {
+		Reckoning known = reckoning.get();
+		if (known.reported() == Observation.NONE) {
 			return 0;
 		}
+		Observation o = proactive ? known.remaining() : known.reported();
+		boolean tokensKnown = known.reported().tokensRemaining() >= 0;
+		boolean requestsKnown = known.reported().requestsRemaining() >= 0;
 		long at = 0;
-		if (o.tokensRemaining() >= 0 && o.tokensRemaining() < tokens && o.tokensFullAtMillis() > nowMillis) {
+		if (tokensKnown && o.tokensRemaining() < tokens && o.tokensFullAtMillis() > nowMillis) {
 			at = proactive ? refilledAt(o.observedAtMillis(), o.tokensRemaining(), o.tokensLimit(),
 					o.tokensFullAtMillis(), tokens) : o.tokensFullAtMillis();
 		}
 		if (!proactive) {
 			return at;
 		}
-		if (o.requestsRemaining() >= 0 && o.requestsRemaining() < 1 && o.requestsFullAtMillis() > nowMillis) {
+		if (requestsKnown && o.requestsRemaining() < 1 && o.requestsFullAtMillis() > nowMillis) {
 			at = Math.max(at, refilledAt(o.observedAtMillis(), o.requestsRemaining(), o.requestsLimit(),
 					o.requestsFullAtMillis(), 1));
 		}
@@ -158,7 +190,7 @@ final class Headroom {
 		if (limit <= 0) {
 			return 0;
 		}
-		if (remaining >= 0 && remaining < limit && fullAt > observedAt) {
+		if (remaining < limit && fullAt > observedAt) {
 			return (limit - remaining) / (double) (fullAt - observedAt);
 		}
 		return limit / 60_000.0;

@@ -1,6 +1,7 @@
 package dev.spillway.gateway.routing;
 
 import java.time.Clock;
+import java.util.List;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -25,6 +26,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClients;
 import org.springframework.context.annotation.Bean;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
@@ -98,9 +100,10 @@ public class RoutingAutoConfiguration {
 	@ConditionalOnMissingBean
 	StreamContinuation spillwayStreamContinuation(PoolRegistry pools, SharedThrottles throttles,
 			RoutingProperties routing, RoutingMetrics metrics, @Qualifier("spillwayJsonMapper") JsonMapper json,
-			ObjectProvider<HttpClient> httpClient, @Qualifier("spillwayClock") Clock clock) {
-		return new StreamContinuer(pools, throttles, AnswerClassifier.from(routing), new BackendRequests(json),
-				httpClient.getIfAvailable(HttpClient::create), metrics, clock);
+			ObjectProvider<HttpClient> httpClient, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
+			@Qualifier("spillwayClock") Clock clock) {
+		return new StreamContinuer(pools, throttles, routing, new BackendRequests(json),
+				httpClient.getIfAvailable(HttpClient::create), headersFilters, metrics, clock);
 	}
 
 	@Bean

@@ -56,11 +56,14 @@ class SharedThrottles implements SmartLifecycle {
 			return 1
 			""", Long.class);
 
-	/** Marks a pub/sub message that carries a request-size limit rather than a throttle. */
-	private static final String LIMIT_MESSAGE = "limit";
+	/**
+	 * Marks a pub/sub message that carries a request-size limit rather than a throttle; the {@code #} keeps it apart
+	 * from the throttle of a pool named {@code limit}.
+	 */
+	private static final String LIMIT_MESSAGE = "#limit";
 
 	/** Marks a pub/sub message that carries a backend's reported headroom. */
-	private static final String HEADROOM_MESSAGE = "headroom";
+	private static final String HEADROOM_MESSAGE = "#headroom";
 
 	private final PoolRegistry pools;
 
@@ -238,7 +241,7 @@ class SharedThrottles implements SmartLifecycle {
 			return;
 		}
 		try {
-			backend.state().headroom().observe(new Headroom.Observation(Long.parseLong(f[0]), Long.parseLong(f[1]),
+			backend.state().headroom().observeShared(new Headroom.Observation(Long.parseLong(f[0]), Long.parseLong(f[1]),
 					Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]),
 					Long.parseLong(f[6]), "-".equals(f[7]) ? Double.NaN : Double.parseDouble(f[7])));
 		}

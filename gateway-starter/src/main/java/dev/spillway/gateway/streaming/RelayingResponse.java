@@ -262,7 +262,7 @@ final class RelayingResponse extends ServerHttpResponseDecorator {
 			return Flux.error(failure);
 		}
 		WireFormat format = request.operation().format();
-		ObjectNode body = format.continuation(request.body(), partial);
+		ObjectNode body = format.continuation(request.body(), partial, usage.streamedTokens());
 		WireFormat.Splice splice = body == null ? null
 				: format.splice(json, usage.reading(), partial, request.promptTokens(), usage.streamedTokens());
 		if (splice == null) {

@@ -75,6 +75,9 @@ final class UsageCollector implements Answer, AnswerSink {
 
 	private volatile String finishReason;
 
+	/** The answer's text is whole: what follows it (usage, the terminal event) is no text to continue. */
+	private volatile boolean textFinished;
+
 	private volatile String model;
 
 	private volatile String answerJson;
@@ -139,11 +142,12 @@ final class UsageCollector implements Answer, AnswerSink {
 	}
 
 	/**
-	 * The answer's text so far when a continuation may pick it up: kept whole (not longer than the kept limit) and
-	 * without tool calls; {@code null} otherwise.
+	 * The answer's text so far when a continuation may pick it up: kept whole (not longer than the kept limit),
+	 * without tool calls, and not yet finished (no finish reason, no text part done, no terminal event: a stream
+	 * that breaks after those has nothing left to continue); {@code null} otherwise.
 	 */
 	synchronized String continuableText() {
-		return text == null || toolCalls ? null : text.toString();
+		return text == null || toolCalls || textFinished || terminal() ? null : text.toString();
 	}
 
 	/** The reader of the request's operation; {@code null} before the request was read. */
@@ -370,6 +374,12 @@ final class UsageCollector implements Answer, AnswerSink {
 	@Override
 	public void finishReason(String reason) {
 		finishReason = reason;
+		textFinished = true;
+	}
+
+	@Override
+	public void textFinished() {
+		textFinished = true;
 	}
 
 	@Override

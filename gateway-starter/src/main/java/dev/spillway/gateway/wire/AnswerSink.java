@@ -15,6 +15,13 @@ public interface AnswerSink {
 	/** Why (a choice of) the answer ended. */
 	void finishReason(String reason);
 
+	/**
+	 * The answer's text is whole (a Responses text part or item is done), before its terminal event: a stream that
+	 * breaks after this point is not continued. A finish reason says the same.
+	 */
+	default void textFinished() {
+	}
+
 	/** The model the answer names. */
 	void model(String model);
 

@@ -173,12 +173,16 @@ final class ChatCompletionsFormat extends OpenAiFormat {
 	 * choices, log-probabilities, or tools offered (a continuation might call one after text).
 	 */
 	@Override
-	public ObjectNode continuation(ObjectNode body, String partial) {
+	public ObjectNode continuation(ObjectNode body, String partial, long streamedTokens) {
 		if (!body.path("stream").asBoolean(false) || body.path("n").asInt(1) != 1 || body.path("logprobs").asBoolean(false)
 				|| body.has("tools") || body.has("functions") || !body.path("messages").isArray()) {
 			return null;
 		}
 		ObjectNode copy = body.deepCopy();
+		if (!WireFormat.lessByStreamed(copy, "max_tokens", streamedTokens)
+				|| !WireFormat.lessByStreamed(copy, "max_completion_tokens", streamedTokens)) {
+			return null;
+		}
 		((ArrayNode) copy.get("messages")).addObject().put("role", "assistant").put("content", partial);
 		return copy;
 	}
@@ -187,7 +191,8 @@ final class ChatCompletionsFormat extends OpenAiFormat {
 	public Splice splice(JsonMapper json, AnswerReader reader, String partial, long carriedPromptTokens,
 			long carriedCompletionTokens) {
 		byte[] first = reader instanceof OpenAiReader openAi ? openAi.firstChunk() : null;
-		return new ChatSplice(json, first, carriedPromptTokens, carriedCompletionTokens);
+		// Broken before its first choice, the client has no opening to continue after.
+		return first == null ? null : new ChatSplice(json, first, carriedPromptTokens, carriedCompletionTokens);
 	}
 
 	@Override

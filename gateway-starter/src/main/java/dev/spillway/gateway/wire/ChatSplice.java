@@ -6,7 +6,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The chunks of a chat completion that continues a broken stream, as the rest of that stream: the broken stream's
- * {@code id}, {@code created}, {@code model} and {@code system_fingerprint}; no second opening chunk (the role alone);
+ * {@code id}, {@code created}, {@code model} and {@code system_fingerprint} (of its first chunk with a choice, since
+ * Azure's prompt-filter chunk has them empty); no second opening chunk (the role alone, or a prompt filter's);
  * usage summed with what the broken stream is taken to have used. Each chunk is a small tree: continuations are rare.
  */
 final class ChatSplice implements WireFormat.Splice {
@@ -31,10 +32,10 @@ final class ChatSplice implements WireFormat.Splice {
 		this.carriedCompletionTokens = carriedCompletionTokens;
 		ObjectNode first = firstChunk == null ? null : Events.dataObject(json, firstChunk);
 		if (first != null) {
-			id = first.path("id").asString(null);
+			id = named(first.path("id").asString(null));
 			created = first.get("created");
-			model = first.path("model").asString(null);
-			fingerprint = first.path("system_fingerprint").asString(null);
+			model = named(first.path("model").asString(null));
+			fingerprint = named(first.path("system_fingerprint").asString(null));
 		}
 	}
 
@@ -57,7 +58,8 @@ final class ChatSplice implements WireFormat.Splice {
 			chunk.put("system_fingerprint", fingerprint);
 		}
 		JsonNode choices = chunk.path("choices");
-		if (choices.size() == 1 && opensOnly(choices.get(0))) {
+		if (choices.size() == 1 && opensOnly(choices.get(0)) || choices.isEmpty() && !chunk.has("usage")) {
+			// The continuation's opening, or its prompt-filter chunk (Azure): the client had the broken stream's.
 			return null;
 		}
 		for (JsonNode choice : choices) {
@@ -71,6 +73,10 @@ final class ChatSplice implements WireFormat.Splice {
 			usage.put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion);
 		}
 		return OpenAiFormat.event(json, chunk);
+	}
+
+	private static String named(String value) {
+		return value == null || value.isEmpty() ? null : value;
 	}
 
 	/** Whether a choice only opens the message (its role, no text, no tool call, no end): the client had that. */

@@ -17,7 +17,7 @@ final class OpenAiReader implements AnswerReader {
 
 	private boolean terminal;
 
-	/** The stream's first JSON chunk as it came: its id, time and model, should the stream be continued. */
+	/** The stream's first chunk with a choice, as it came: its id, time and model, should the stream be continued. */
 	private byte[] firstChunk;
 
 	OpenAiReader(JsonMapper json, AnswerSink sink) {
@@ -39,10 +39,11 @@ final class OpenAiReader implements AnswerReader {
 		if (event[start] != '{') {
 			return true;
 		}
-		if (firstChunk == null) {
+		OpenAiAnswerScanner.Facts facts = OpenAiAnswerScanner.scan(json, event, start, event.length - start, sink);
+		if (firstChunk == null && facts.choices() > 0) {
+			// Azure opens with a prompt-filter chunk without choices whose id and model are empty: not the answer's.
 			firstChunk = event;
 		}
-		OpenAiAnswerScanner.Facts facts = OpenAiAnswerScanner.scan(json, event, start, event.length - start, sink);
 		return !facts.usage() || clientWantsUsage || facts.choices() != 0;
 	}
 
@@ -53,7 +54,7 @@ final class OpenAiReader implements AnswerReader {
 		}
 	}
 
-	/** The first JSON chunk of the stream, or {@code null}. */
+	/** The first chunk of the stream with a choice, or {@code null}. */
 	byte[] firstChunk() {
 		return firstChunk;
 	}

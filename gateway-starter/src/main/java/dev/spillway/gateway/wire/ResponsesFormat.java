@@ -251,7 +251,7 @@ class ResponsesFormat implements WireFormat {
 	 * completed.
 	 */
 	@Override
-	public ObjectNode continuation(ObjectNode body, String partial) {
+	public ObjectNode continuation(ObjectNode body, String partial, long streamedTokens) {
 		JsonNode input = body.get("input");
 		if (!body.path("stream").asBoolean(false) || body.path("store").asBoolean(true) || body.has("previous_response_id")
 				|| body.has("conversation") || body.path("background").asBoolean(false) || body.has("tools")
@@ -259,6 +259,9 @@ class ResponsesFormat implements WireFormat {
 			return null;
 		}
 		ObjectNode copy = body.deepCopy();
+		if (!WireFormat.lessByStreamed(copy, "max_output_tokens", streamedTokens)) {
+			return null;
+		}
 		ArrayNode items = copy.putArray("input");
 		if (input.isString()) {
 			items.addObject().put("role", "user").put("content", input.asString());
@@ -273,8 +276,11 @@ class ResponsesFormat implements WireFormat {
 	@Override
 	public Splice splice(JsonMapper json, AnswerReader reader, String partial, long carriedPromptTokens,
 			long carriedCompletionTokens) {
-		return reader instanceof ResponsesReader responses
-				? new ResponsesSplice(json, responses, partial, carriedPromptTokens, carriedCompletionTokens) : null;
+		// Broken before its text item opened, the client has nothing to continue after.
+		return reader instanceof ResponsesReader responses && responses.responseId() != null
+				&& responses.textItemId() != null
+						? new ResponsesSplice(json, responses, partial, carriedPromptTokens, carriedCompletionTokens)
+						: null;
 	}
 
 	/**

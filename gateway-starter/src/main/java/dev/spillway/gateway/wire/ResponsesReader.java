@@ -128,6 +128,8 @@ final class ResponsesReader implements AnswerReader {
 			sink.text(delta);
 		}
 		switch (type) {
+			case "response.output_text.done", "response.content_part.done", "response.output_item.done" ->
+				sink.textFinished();
 			case "response.completed", "response.incomplete" -> end();
 			case "response.failed" -> {
 				if (creates) {

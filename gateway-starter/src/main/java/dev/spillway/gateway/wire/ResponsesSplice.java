@@ -1,9 +1,12 @@
 package dev.spillway.gateway.wire;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -12,7 +15,9 @@ import tools.jackson.databind.node.ObjectNode;
  * them; every other event numbered on from the broken stream's last {@code sequence_number}; the text's events
  * pointed at the broken stream's item, output and content indices; the closing events' text whole (the partial
  * answer, then the continuation's); the response named by the broken stream's id and model, its usage summed with what
- * the broken stream is taken to have used.
+ * the broken stream is taken to have used. The continuation's other output items (a reasoning model's reasoning)
+ * are dropped with their events: their output indices would collide with the broken stream's, and the client has
+ * the broken stream's own.
  */
 final class ResponsesSplice implements WireFormat.Splice {
 
@@ -36,6 +41,9 @@ final class ResponsesSplice implements WireFormat.Splice {
 
 	private long sequence;
 
+	/** Output indices of the continuation's items other than its message; a handful at most. */
+	private final Set<Long> droppedOutputs = new HashSet<>();
+
 	ResponsesSplice(JsonMapper json, ResponsesReader reader, String partial, long carriedPromptTokens,
 			long carriedCompletionTokens) {
 		this.json = json;
@@ -57,6 +65,16 @@ final class ResponsesSplice implements WireFormat.Splice {
 			return event;
 		}
 		String type = data.path("type").asString("");
+		JsonNode index = data.get("output_index");
+		if (index != null && index.isIntegralNumber()) {
+			JsonNode item = data.get("item");
+			if (item != null && !"message".equals(item.path("type").asString("")) && droppedOutputs.size() < 64) {
+				droppedOutputs.add(index.asLong());
+			}
+			if (droppedOutputs.contains(index.asLong())) {
+				return null;
+			}
+		}
 		switch (type) {
 			case "response.created", "response.in_progress" -> {
 				return null;
@@ -132,10 +150,14 @@ final class ResponsesSplice implements WireFormat.Splice {
 		if (model != null) {
 			response.put("model", model);
 		}
-		for (JsonNode item : response.path("output")) {
-			if (item instanceof ObjectNode message && "message".equals(message.path("type").asString(""))) {
+		if (response.get("output") instanceof ArrayNode output) {
+			for (int i = output.size() - 1; i >= 0; i--) {
+				if (!"message".equals(output.get(i).path("type").asString(""))) {
+					output.remove(i);
+				}
+			}
+			if (!output.isEmpty() && output.get(0) instanceof ObjectNode message) {
 				message(message);
-				break;
 			}
 		}
 		if (response.get("usage") instanceof ObjectNode usage) {

@@ -3,6 +3,7 @@ package dev.spillway.gateway.wire;
 import java.util.List;
 import java.util.function.ToLongFunction;
 
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -97,10 +98,28 @@ public interface WireFormat {
 	 * For a stream whose backend broke after the client had {@code partial} of the answer: a copy of the request
 	 * that asks another backend for the rest (the partial answer as an assistant message to continue); {@code null}
 	 * when this operation or this request cannot be continued (several choices, log-probabilities, tools offered, a
-	 * stored response).
+	 * stored response, or no room left under the request's output cap once the {@code streamedTokens} it had are
+	 * taken off).
 	 */
-	default ObjectNode continuation(ObjectNode body, String partial) {
+	default ObjectNode continuation(ObjectNode body, String partial, long streamedTokens) {
 		return null;
+	}
+
+	/**
+	 * Lowers the output cap {@code field} of {@code body} (when set) by what was already streamed; whether room is
+	 * left for the rest.
+	 */
+	static boolean lessByStreamed(ObjectNode body, String field, long streamedTokens) {
+		JsonNode cap = body.get(field);
+		if (cap == null || !cap.isIntegralNumber()) {
+			return true;
+		}
+		long left = cap.asLong() - Math.max(0, streamedTokens);
+		if (left <= 0) {
+			return false;
+		}
+		body.put(field, left);
+		return true;
 	}
 
 	/**

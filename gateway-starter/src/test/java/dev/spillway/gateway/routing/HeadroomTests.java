@@ -49,6 +49,44 @@ class HeadroomTests {
 	}
 
 	@Test
+	void reservingPastZeroKeepsTheBackendPassedOverUntilTheDebtIsRefilled() {
+		Headroom headroom = new Headroom(true, 0, 1000);
+		headroom.observe(LOW);
+
+		headroom.reserve(1_500);
+		assertThat(headroom.last().tokensRemaining()).isEqualTo(-500);
+		assertThat(headroom.availableAtMillis(NOW, 100)).as("500 owed and 100 needed: 0.6 s").isEqualTo(NOW + 600);
+		headroom.reserve(1_000);
+		assertThat(headroom.last().tokensRemaining()).as("a count below zero stays known").isEqualTo(-1_500);
+		assertThat(headroom.availableAtMillis(NOW, 100)).isEqualTo(NOW + 1_600);
+	}
+
+	@Test
+	void requestsSentPastTheLastOneKeepCounting() {
+		Headroom headroom = new Headroom(true, 0, 1000);
+		headroom.observe(new Headroom.Observation(NOW, -1, -1, 0, 0, 100, NOW + 6_000, Double.NaN));
+
+		headroom.reserve(10);
+		headroom.reserve(10);
+		assertThat(headroom.availableAtMillis(NOW, 10)).as("two owed, one needed, one back every 60 ms")
+			.isEqualTo(NOW + 180);
+	}
+
+	@Test
+	void hearingItsOwnAnnouncementAgainDoesNotForgetWhatWasSentSince() {
+		Headroom headroom = new Headroom(true, 0, 1000);
+		headroom.observe(LOW);
+		headroom.reserve(1_000);
+
+		assertThat(headroom.observeShared(LOW)).isFalse();
+		assertThat(headroom.last().tokensRemaining()).isZero();
+		Headroom.Observation later = new Headroom.Observation(NOW + 1, 5_000, 60_000, NOW + 55_000, -1, -1, 0,
+				Double.NaN);
+		assertThat(headroom.observeShared(later)).as("a newer report from another instance").isTrue();
+		assertThat(headroom.last().tokensRemaining()).isEqualTo(5_000);
+	}
+
+	@Test
 	void aBackendWithNoRequestLeftIsPassedOverUntilOneComesBack() {
 		Headroom headroom = new Headroom(true, 0, 1000);
 		headroom.observe(new Headroom.Observation(NOW, -1, -1, 0, 0, 100, NOW + 6_000, Double.NaN));

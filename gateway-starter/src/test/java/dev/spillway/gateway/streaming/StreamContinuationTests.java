@@ -94,6 +94,63 @@ class StreamContinuationTests {
 	}
 
 	@Test
+	void azuresPromptFilterChunkDoesNotGiveTheContinuationAnEmptyId() {
+		backend.faults("a", "prompt-filter=1;reset-after=7");
+		backend.faults("b", "prompt-filter=1");
+		String body = """
+				{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Hello"}]}""";
+
+		List<String> events = GatewayClient.events(new GatewayClient(port).stream("/v1/chat/completions", ACME, body)
+			.collectList()
+			.block(Duration.ofSeconds(20)));
+
+		assertThat(events).last().isEqualTo("[DONE]");
+		List<JsonNode> chunks = events.stream().filter(e -> !e.equals("[DONE]")).map(e -> data("data: " + e)).toList();
+		assertThat(chunks.stream().filter(c -> c.path("choices").isEmpty())).as("one prompt-filter chunk").hasSize(1);
+		List<String> ids = chunks.stream()
+			.filter(c -> !c.path("choices").isEmpty())
+			.map(c -> c.path("id").asString())
+			.distinct()
+			.toList();
+		assertThat(ids).hasSize(1);
+		assertThat(ids.get(0)).isNotEmpty();
+		assertThat(backend.requestCount("b")).isEqualTo(1);
+	}
+
+	@Test
+	void aStreamThatBreaksAfterItsFinishReasonIsNotContinued() {
+		// The opening, 24 words and the finish chunk; the reset comes instead of [DONE].
+		backend.faults("a", "reset-after=26");
+		String body = """
+				{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Hello"}]}""";
+
+		List<String> events = GatewayClient.events(new GatewayClient(port).stream("/v1/chat/completions", ACME, body)
+			.collectList()
+			.block(Duration.ofSeconds(20)));
+
+		assertThat(events.stream().filter(e -> e.contains("\"finish_reason\":\"stop\""))).hasSize(1);
+		assertThat(data("data: " + events.get(events.size() - 1)).path("error").path("code").asString())
+			.isEqualTo("upstream_stream_error");
+		assertThat(backend.requestCount("b")).isZero();
+	}
+
+	@Test
+	void theContinuationAsksOnlyForWhatIsLeftOfTheOutputCap() {
+		backend.faults("a", "reset-after=6");
+		String body = """
+				{"model":"gpt-4o","stream":true,"max_tokens":24,"messages":[{"role":"user","content":"Hello"}]}""";
+
+		GatewayClient.events(new GatewayClient(port).stream("/v1/chat/completions", ACME, body)
+			.collectList()
+			.block(Duration.ofSeconds(20)));
+
+		List<RecordedRequest> toB = backend.requests().stream().filter(r -> r.deployment().equals("b")).toList();
+		assertThat(toB).hasSize(1);
+		// Five words were streamed: the tokenizer counts them as five tokens or a few more.
+		assertThat(json.readTree(toB.get(0).body()).path("max_tokens").asInt()).isBetween(15, 19);
+	}
+
+	@Test
 	void aResponsesStreamThatIsNotStoredIsContinuedInTheSameNumberingUnderTheSameId() {
 		String body = """
 				{"model":"gpt-4o","stream":true,"store":false,"input":"Name a river.","max_output_tokens":24}""";
@@ -119,7 +176,13 @@ class StreamContinuationTests {
 		String completedText = completed.path("response").path("output").get(0).path("content").get(0).path("text")
 			.asString();
 		assertThat(deltas).isEqualTo(completedText);
-		assertThat(completedText.split(" ")).hasSize(24);
+		RecordedRequest toB = backend.requests().stream().filter(r -> r.deployment().equals("b")).findFirst().orElseThrow();
+		JsonNode asked = json.readTree(toB.body());
+		JsonNode input = asked.path("input");
+		int carried = input.get(input.size() - 1).path("content").asString().split(" ").length;
+		// The cap left for the rest is what was asked less what the tokenizer counted of the words streamed.
+		assertThat(asked.path("max_output_tokens").asInt()).isLessThan(24 - carried + 1).isGreaterThan(0);
+		assertThat(completedText.split(" ")).hasSize(carried + asked.path("max_output_tokens").asInt());
 		assertThat(events.stream()
 			.filter(e -> e.startsWith("event: response.output_text.delta"))
 			.map(e -> data(e).path("item_id").asString())
