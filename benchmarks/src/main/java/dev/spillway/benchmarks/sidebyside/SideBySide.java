@@ -28,7 +28,8 @@ import dev.spillway.benchmarks.Loopback;
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.spillway.benchmarks.sidebyside.SideBySide [key=value ...]</pre>
  * Keys: rounds, seconds, concurrency, rate, stream-concurrency, open-streams (comma list, 0 to skip),
  * phases (comma list of throughput, moderate, streams), targets (comma list of direct, plain, spillway and the
- * variants below), jfr (true: record each Spillway target with JFR, to <target>.jfr), pin (true: this process, the backend and Redis on CPU 0,
+ * variants below, joined with + as in spillway-nocache+nolimits; a name ending in @before runs from the sample jar
+ * given as before-jar=path, to compare two builds in one run), jfr (true: record each Spillway target with JFR, to <target>.jfr), pin (true: this process, the backend and Redis on CPU 0,
  * each gateway alone on CPU 1), warmup
  * (seconds of throughput load on each target before the rounds, default 30; 0 measures from a cold start: with
  * phases=throughput, the rounds are the warm-up curve).
@@ -56,6 +57,12 @@ public final class SideBySide {
 			"spillway-settle-after", List.of("--spillway.limits.settle-timeout=0s"),
 			// No waiting for refunds, so no count of held tokens either.
 			"spillway-nowait", List.of("--spillway.limits.wait-for-held.max-wait=0s"),
+			// Cache off and every per-request extra off (limits, request log, GenAI meters and observations): what
+			// Spillway's filters and routing cost by themselves.
+			"spillway-bare", List.of("--spillway.cache.enabled=false",
+					"--spillway.limits.tiers.open.models.unused.requests-per-minute=1", "--spillway.tenants.demo.tier=open",
+					"--logging.level.dev.spillway.gateway.request=WARN", "--management.metrics.enable.gen_ai=false",
+					"--management.observations.enable.spillway=false"),
 			// The same as spillway in a JVM of its own: the spread between two processes of one build.
 			"spillway-same", List.of());
 
@@ -143,13 +150,20 @@ public final class SideBySide {
 						flags.add("-XX:StartFlightRecording=filename=" + OUT.resolve(target + ".jfr") + ",settings=profile");
 						flags.add("-XX:FlightRecorderOptions=stackdepth=512");
 					}
-					List<String> variant = VARIANTS.getOrDefault(target, List.of());
-					launch.addAll(List.of("-jar", sampleJar.toString(),
+					// "spillway-nocache+nolimits": the flags of spillway-nocache and of spillway-nolimits together.
+					List<String> variant = new ArrayList<>();
+					// "spillway-nocache@before": the same flags, run from the jar given as before-jar=...
+					String[] parts = target.replace("@before", "").split("\\+");
+					for (int i = 0; i < parts.length; i++) {
+						variant.addAll(VARIANTS.getOrDefault(i == 0 ? parts[i] : "spillway-" + parts[i], List.of()));
+					}
+					Path jar = target.endsWith("@before") ? Path.of(settings.get("before-jar")) : sampleJar;
+					launch.addAll(List.of("-jar", jar.toString(),
 							"--spring.config.additional-location=optional:file:benchmarks/spillway-bench.yml",
 							"--bench.backend-url=" + backendUrl, "--spring.data.redis.url=" + redisUrl,
 							"--management.server.port=0", BenchProcess.TENANT_KEY_PROPERTY,
 							// Each Spillway process is its own deployment: none hears the others' cache announcements.
-							"--spillway.shared-state.key-prefix=" + target));
+							"--spillway.shared-state.key-prefix=" + target.replace('+', '.').replace('@', '.')));
 					// A property given twice on the command line becomes a list and fails to bind: a variant's own
 					// value replaces the default instead of following it.
 					if (variant.stream().noneMatch(flag -> flag.startsWith("--spillway.cache.semantic="))) {
@@ -368,6 +382,7 @@ public final class SideBySide {
 		settings.put("jfr", "false");
 		settings.put("pin", "false");
 		settings.put("warmup", "30");
+		settings.put("before-jar", "");
 		for (String arg : args) {
 			int equals = arg.indexOf('=');
 			if (equals < 0 || !settings.containsKey(arg.substring(0, equals))) {

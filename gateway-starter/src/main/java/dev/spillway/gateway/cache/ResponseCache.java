@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import reactor.core.publisher.Mono;
 
+import dev.spillway.gateway.core.Deadlines;
 import dev.spillway.gateway.wire.StoredAnswer;
 
 /**
@@ -79,7 +80,7 @@ class ResponseCache {
 		Mono<StoredAnswer> exact = exactKnown ? store.get(exactKey) : Mono.empty();
 		return exact.map(entry -> new Lookup(Lookup.Outcome.HIT, entry, 1.0, null, null))
 			.switchIfEmpty(Mono.defer(() -> semantic))
-			.timeout(timeout)
+			.transform(Deadlines.within(timeout))
 			.onErrorResume(failure -> Mono.just(Lookup.miss(null)))
 			.doOnNext(result -> recorded(result, start));
 	}

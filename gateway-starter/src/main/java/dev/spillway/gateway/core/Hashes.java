@@ -10,12 +10,26 @@ public final class Hashes {
 
 	private static final HexFormat HEX = HexFormat.of();
 
+	/** Cloned for each hash: a clone skips the provider lookup {@code getInstance} does on every call. */
+	private static final MessageDigest SHA_256 = sha256Digest();
+
 	private Hashes() {
 	}
 
 	public static byte[] sha256(byte[] bytes) {
+		MessageDigest digest;
 		try {
-			return MessageDigest.getInstance("SHA-256").digest(bytes);
+			digest = (MessageDigest) SHA_256.clone();
+		}
+		catch (CloneNotSupportedException ex) {
+			digest = sha256Digest();
+		}
+		return digest.digest(bytes);
+	}
+
+	private static MessageDigest sha256Digest() {
+		try {
+			return MessageDigest.getInstance("SHA-256");
 		}
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException("Every Java runtime has SHA-256", ex);

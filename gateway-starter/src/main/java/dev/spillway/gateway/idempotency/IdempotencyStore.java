@@ -9,6 +9,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.spillway.gateway.core.Deadlines;
+
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
@@ -76,13 +78,13 @@ class IdempotencyStore {
 	public Mono<Optional<IdempotencyRecord>> claim(String key, String pendingValue, Duration inFlight) {
 		return redis.opsForValue()
 			.setIfAbsent(key, pendingValue, inFlight)
-			.timeout(timeout)
+			.transform(Deadlines.within(timeout))
 			.flatMap(claimed -> claimed ? Mono.just(Optional.<IdempotencyRecord>empty())
 					: get(key).map(Optional::of).defaultIfEmpty(Optional.empty()));
 	}
 
 	public Mono<IdempotencyRecord> get(String key) {
-		return redis.opsForValue().get(key).timeout(timeout).map(text -> json.readValue(text, IdempotencyRecord.class));
+		return redis.opsForValue().get(key).transform(Deadlines.within(timeout)).map(text -> json.readValue(text, IdempotencyRecord.class));
 	}
 
 	/** Keeps the answer, if the key is still the claimant's; emits whether it was. */
@@ -90,7 +92,7 @@ class IdempotencyStore {
 		return redis.execute(COMPLETE, List.of(claim.redisKey()), List.of(claim.pendingValue(),
 				json.writeValueAsString(record), Long.toString(ttl.toMillis()), channel))
 			.next()
-			.timeout(timeout)
+			.transform(Deadlines.within(timeout))
 			.map(done -> done == 1L);
 	}
 
@@ -98,7 +100,7 @@ class IdempotencyStore {
 	public Mono<Boolean> release(IdempotencyClaim claim) {
 		return redis.execute(RELEASE, List.of(claim.redisKey()), List.of(claim.pendingValue(), channel))
 			.next()
-			.timeout(timeout)
+			.transform(Deadlines.within(timeout))
 			.map(done -> done == 1L);
 	}
 

@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
+import dev.spillway.gateway.core.Deadlines;
 import dev.spillway.gateway.limit.LimitProperties.RedisDownPolicy;
 
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -149,7 +150,7 @@ final class BudgetLedger {
 		periods.forEach(period -> args.add(Long.toString(period.expiryMillis(now))));
 		return redis.execute(RESERVE, keys, args)
 			.next()
-			.timeout(timeout)
+			.transform(Deadlines.within(timeout))
 			.map(reply -> {
 				int refused = ((Number) reply.get(0)).intValue();
 				long[] spent = new long[periods.size()];
@@ -223,7 +224,7 @@ final class BudgetLedger {
 		admission.periods().forEach(period -> args.add(Long.toString(period.expiryMillis(now))));
 		return redis.execute(ADD, admission.periods().stream().map(Period::key).toList(), args)
 			.next()
-			.timeout(timeout)
+			.transform(Deadlines.within(timeout))
 			.doOnError(failure -> log.debug("Could not charge {} millionths to the budgets of {}: {}", differenceMicros,
 					admission.tenant(), failure.toString()))
 			.onErrorResume(failure -> Mono.empty())
@@ -239,7 +240,7 @@ final class BudgetLedger {
 		}
 		return redis.opsForValue()
 			.multiGet(periods.stream().map(Period::key).toList())
-			.timeout(timeout)
+			.transform(Deadlines.within(timeout))
 			.map(values -> {
 				Map<String, Object> view = new LinkedHashMap<>();
 				for (int i = 0; i < periods.size(); i++) {

@@ -9,6 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
+import dev.spillway.gateway.core.Deadlines;
+
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
@@ -79,7 +81,7 @@ final class HeldTokens {
 		redis.execute(ADD, List.of(key), List.of(instance, Long.toString(tokens), Long.toString(now),
 				Long.toString(staleAfter.toMillis())))
 			.next()
-			.timeout(timeout)
+			.transform(Deadlines.within(timeout))
 			.subscribe(held -> {
 			}, failure -> log.debug("Could not count {} held tokens on {}: {}", tokens, key, failure.toString()));
 	}
@@ -88,7 +90,7 @@ final class HeldTokens {
 	Mono<Long> read(String key) {
 		return redis.execute(READ, List.of(key), List.of(Long.toString(clock.millis() - staleAfter.toMillis())))
 			.next()
-			.timeout(timeout)
+			.transform(Deadlines.within(timeout))
 			.onErrorReturn(0L)
 			.defaultIfEmpty(0L);
 	}

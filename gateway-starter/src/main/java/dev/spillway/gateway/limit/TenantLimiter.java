@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
+import dev.spillway.gateway.core.Deadlines;
 import dev.spillway.gateway.limit.Admission.Verdict;
 import dev.spillway.gateway.limit.Admission.Where;
 import dev.spillway.gateway.limit.LimitProperties.RedisDownPolicy;
@@ -275,7 +276,7 @@ class TenantLimiter {
 			return Mono.fromSupplier(withoutRedis);
 		}
 		return proxyManager.flatMap(shared)
-			.timeout(timeout)
+			.transform(Deadlines.within(timeout))
 			.onErrorResume(failure -> {
 				redisFailed(failure);
 				return Mono.fromSupplier(withoutRedis);
@@ -357,7 +358,7 @@ class TenantLimiter {
 			return Mono.fromFuture(() -> difference < 0 ? bucket.addTokens(-difference)
 					: bucket.consumeIgnoringRateLimits(difference).thenApply(ignored -> null));
 		})
-			.timeout(timeout)
+			.transform(Deadlines.within(timeout))
 			.doOnError(failure -> log.debug("Could not settle {} tokens for {}: {}", difference, plan.scope(),
 					failure.toString()))
 			.onErrorResume(failure -> Mono.empty())
@@ -372,7 +373,7 @@ class TenantLimiter {
 		}
 		return proxyManager
 			.flatMap(manager -> Mono.fromFuture(() -> buckets.shared(manager, plan.tokensKey(), plan.tokens()).getAvailableTokens()))
-			.timeout(timeout);
+			.transform(Deadlines.within(timeout));
 	}
 
 	/** Requests left in the plan's request bucket, or empty when requests are not limited. */
@@ -382,7 +383,7 @@ class TenantLimiter {
 		}
 		return proxyManager
 			.flatMap(manager -> Mono.fromFuture(() -> buckets.shared(manager, plan.requestsKey(), plan.requests()).getAvailableTokens()))
-			.timeout(timeout);
+			.transform(Deadlines.within(timeout));
 	}
 
 	private Admission withoutRedis(LimitPlan plan, long tokens, boolean countRequest) {
@@ -446,7 +447,7 @@ class TenantLimiter {
 		}
 		BucketConfiguration configuration = key.equals(plan.tokensKey()) ? plan.tokens() : plan.requests();
 		proxyManager.flatMap(manager -> Mono.fromFuture(() -> buckets.shared(manager, key, configuration).addTokens(amount)))
-			.timeout(timeout)
+			.transform(Deadlines.within(timeout))
 			.subscribe(done -> {
 			}, failure -> log.debug("Could not give back {} to {}: {}", amount, key, failure.toString()));
 	}

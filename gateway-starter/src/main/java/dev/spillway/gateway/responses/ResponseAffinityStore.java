@@ -5,6 +5,8 @@ import java.util.Optional;
 
 import reactor.core.publisher.Mono;
 
+import dev.spillway.gateway.core.Deadlines;
+
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 /**
@@ -35,12 +37,12 @@ class ResponseAffinityStore {
 	}
 
 	Mono<Boolean> save(String tenant, String responseId, Home home, Duration ttl) {
-		return redis.opsForValue().set(key(tenant, responseId), home.pool() + "/" + home.backend(), ttl).timeout(timeout);
+		return redis.opsForValue().set(key(tenant, responseId), home.pool() + "/" + home.backend(), ttl).transform(Deadlines.within(timeout));
 	}
 
 	/** The response's home, or empty when no record names it for this tenant; an error when Redis cannot tell. */
 	Mono<Optional<Home>> find(String tenant, String responseId) {
-		return redis.opsForValue().get(key(tenant, responseId)).timeout(timeout).map(value -> {
+		return redis.opsForValue().get(key(tenant, responseId)).transform(Deadlines.within(timeout)).map(value -> {
 			int slash = value.indexOf('/');
 			return slash < 0 ? Optional.<Home>empty()
 					: Optional.of(new Home(value.substring(0, slash), value.substring(slash + 1)));
@@ -48,7 +50,7 @@ class ResponseAffinityStore {
 	}
 
 	Mono<Boolean> remove(String tenant, String responseId) {
-		return redis.delete(key(tenant, responseId)).timeout(timeout).map(count -> count > 0);
+		return redis.delete(key(tenant, responseId)).transform(Deadlines.within(timeout)).map(count -> count > 0);
 	}
 
 }
