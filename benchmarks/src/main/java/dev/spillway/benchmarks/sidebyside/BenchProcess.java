@@ -163,7 +163,29 @@ final class BenchProcess implements AutoCloseable {
 	}
 
 	@Override
+	/** Stops the process (SIGSTOP) so that, idle, it takes no CPU from the one measured; {@link #resume} undoes it. */
+	void pause() {
+		signal("-STOP");
+	}
+
+	void resume() {
+		signal("-CONT");
+	}
+
+	private void signal(String signal) {
+		try {
+			new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
 	public void close() {
+		resume();
 		process.destroy();
 		try {
 			if (!process.waitFor(15, TimeUnit.SECONDS)) {

@@ -30,7 +30,8 @@ import dev.spillway.benchmarks.Loopback;
  * phases (comma list of throughput, moderate, streams), targets (comma list of direct, plain, spillway and the
  * variants below, joined with + as in spillway-nocache+nolimits; a name ending in @before runs from the sample jar
  * given as before-jar=path, to compare two builds in one run), jfr (true: record each Spillway target with JFR, to <target>.jfr), pin (true: this process, the backend and Redis on CPU 0,
- * each gateway alone on CPU 1), warmup
+ * each gateway alone on CPU 1), pause-idle (true: every gateway but the one under load is stopped with SIGSTOP),
+ * warmup
  * (seconds of throughput load on each target before the rounds, default 30; 0 measures from a cold start: with
  * phases=throughput, the rounds are the warm-up curve).
  */
@@ -180,7 +181,9 @@ public final class SideBySide {
 			}
 			log("All processes answer; warming up");
 			Duration warmup = Duration.ofSeconds(Long.parseLong(settings.get("warmup")));
+			boolean pauseIdle = Boolean.parseBoolean(settings.get("pause-idle"));
 			for (String target : warmup.isZero() ? List.<String>of() : targets) {
+				only(processes, target, pauseIdle);
 				String url = url(processes, target);
 				// Spillway has much more code for the JIT to compile than plain Spring Cloud Gateway: warm up long.
 				load.throughput(url, concurrency, warmup);
@@ -189,6 +192,7 @@ public final class SideBySide {
 			for (int round = 1; round <= rounds; round++) {
 				for (int i = 0; i < targets.size(); i++) {
 					String target = targets.get((i + round - 1) % targets.size());
+					only(processes, target, pauseIdle);
 					results.add(measure(load, redis, processes, target, round, phase, concurrency, rate, streamConcurrency, phases));
 					log(results.get(results.size() - 1).toString());
 				}
@@ -198,6 +202,7 @@ public final class SideBySide {
 					if (!target.equals("plain") && !target.equals("spillway")) {
 						continue;
 					}
+					only(processes, target, pauseIdle);
 					memory.add(openStreams(load, processes.get(target), target, streams));
 					log(memory.get(memory.size() - 1).toString());
 				}
@@ -369,6 +374,26 @@ public final class SideBySide {
 				System.getProperty("java.version"), System.getProperty("java.vm.name"));
 	}
 
+	/**
+	 * With {@code pause-idle}, stops every gateway but {@code target} (SIGSTOP) and lets {@code target} run: an idle
+	 * gateway on the same core still compiles and runs its timers, which slowed the measured one by a third.
+	 */
+	private static void only(Map<String, BenchProcess> processes, String target, boolean pauseIdle) {
+		if (!pauseIdle) {
+			return;
+		}
+		processes.forEach((name, process) -> {
+			if (!name.equals("backend")) {
+				if (name.equals(target)) {
+					process.resume();
+				}
+				else {
+					process.pause();
+				}
+			}
+		});
+	}
+
 	private static Map<String, String> settings(String[] args) {
 		Map<String, String> settings = new LinkedHashMap<>();
 		settings.put("rounds", "5");
@@ -383,6 +408,7 @@ public final class SideBySide {
 		settings.put("pin", "false");
 		settings.put("warmup", "30");
 		settings.put("before-jar", "");
+		settings.put("pause-idle", "false");
 		for (String arg : args) {
 			int equals = arg.indexOf('=');
 			if (equals < 0 || !settings.containsKey(arg.substring(0, equals))) {

@@ -13,6 +13,7 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2Quantize
 import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.e5smallv2q.E5SmallV2QuantizedEmbeddingModel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,7 +24,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * on this machine (one thread) and the memory the model adds to the process. The report is
  * {@code target/cache-model-comparison.md}; the tune split's errors with the default model, the only ones looked at
  * while building the check, are in {@code target/cache-tune-errors.md}.
+ * <p>
+ * A measurement, not a check (it asserts only that every model was measured), and the slowest run in the suite (four
+ * models over 2,389 pairs: over two minutes): run on request with
+ * {@code ./mvnw -B -pl mock-openai,gateway-starter verify -Dtest=EmbeddingModelComparisonTests -Dsurefire.failIfNoSpecifiedTests=false -Dspillway.measure=true}.
  */
+@EnabledIfSystemProperty(named = "spillway.measure", matches = "true")
 class EmbeddingModelComparisonTests {
 
 	/** The goal on the tune split: a threshold is the lowest from which at most 1 % of its near-misses are served. */

@@ -2,20 +2,13 @@ package dev.spillway.gateway.routing;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
-import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import dev.spillway.gateway.GatewayClient;
 import dev.spillway.gateway.TestClock;
-import dev.spillway.gateway.TestGateways;
-import dev.spillway.gateway.TestRedis;
 import dev.spillway.mock.MockDeployment;
 import dev.spillway.mock.MockOpenAiServer;
 
@@ -31,23 +24,19 @@ import static org.awaitility.Awaitility.await;
  */
 class SlowStartTests {
 
-	static final Map<String, String> ACME = Map.of("Authorization", "Bearer sk-acme", "x-spillway-max-wait", "0");
-
 	static final String CHAT = """
 			{"model":"gpt-4o","max_tokens":5,"messages":[{"role":"user","content":"Hello"}]}""";
 
 	private final MockOpenAiServer backend = MockOpenAiServer.start(MockDeployment.unlimited("ptu"),
 			MockDeployment.unlimited("paygo"));
 
-	private final String keyPrefix = "slow-start-" + UUID.randomUUID();
-
 	private final TestClock clock = TestClock.stoppedAt(Instant.now());
 
-	private final List<ConfigurableApplicationContext> instances = new ArrayList<>();
+	private final PtuAndPaygo gateways = new PtuAndPaygo(backend, clock);
 
 	@AfterEach
 	void stop() {
-		instances.forEach(ConfigurableApplicationContext::close);
+		gateways.close();
 		backend.close();
 	}
 
@@ -72,11 +61,12 @@ class SlowStartTests {
 
 	/** Two instances with {@code window}; the PTU answered one 429 asking for 30 s and the throttle reached both. */
 	private List<ConfigurableApplicationContext> throttledPtuOnTwoInstances(String window) {
-		ConfigurableApplicationContext one = startInstance(window);
-		ConfigurableApplicationContext two = startInstance(window);
-		awaitListening(2);
+		Map<String, Object> slowStart = Map.of("spillway.routing.slow-start.window", window);
+		ConfigurableApplicationContext one = gateways.start(slowStart);
+		ConfigurableApplicationContext two = gateways.start(slowStart);
+		gateways.awaitListening();
 		backend.throttle("ptu", Duration.ofSeconds(30));
-		assertThat(servedBy(one)).isEqualTo("paygo");
+		assertThat(PtuAndPaygo.servedBy(one, CHAT)).isEqualTo("paygo");
 		BackendState ptuOnTwo = two.getBean(PoolRegistry.class).instance("gpt", "ptu").state();
 		await().atMost(Duration.ofSeconds(5)).until(() -> ptuOnTwo.throttledUntilMillis() > clock.millis());
 		// The mock takes requests again at once; the gateways' clock decides when the throttle ends.
@@ -86,49 +76,16 @@ class SlowStartTests {
 	}
 
 	/** How many of {@code each} requests sent to each instance the PTU served. */
-	private int[] ptuServed(List<ConfigurableApplicationContext> gateways, int each) {
-		int[] served = new int[gateways.size()];
+	private int[] ptuServed(List<ConfigurableApplicationContext> instances, int each) {
+		int[] served = new int[instances.size()];
 		for (int i = 0; i < each; i++) {
-			for (int g = 0; g < gateways.size(); g++) {
-				if ("ptu".equals(servedBy(gateways.get(g)))) {
+			for (int g = 0; g < instances.size(); g++) {
+				if ("ptu".equals(PtuAndPaygo.servedBy(instances.get(g), CHAT))) {
 					served[g]++;
 				}
 			}
 		}
 		return served;
-	}
-
-	private String servedBy(ConfigurableApplicationContext instance) {
-		GatewayClient.Answer answer = TestGateways.client(instance).post("/v1/chat/completions", ACME, CHAT);
-		assertThat(answer.status()).isEqualTo(200);
-		return answer.headers().get("x-spillway-backend");
-	}
-
-	private void awaitListening(int count) {
-		try (StatefulRedisConnection<String, String> redis = TestRedis.connect(TestRedis.sharedUrl())) {
-			await().atMost(Duration.ofSeconds(10))
-				.until(() -> redis.sync().pubsubNumsub(keyPrefix + ":throttles").getOrDefault(keyPrefix + ":throttles",
-						0L) >= count);
-		}
-	}
-
-	private ConfigurableApplicationContext startInstance(String window) {
-		Map<String, Object> properties = new HashMap<>();
-		properties.put("server.port", 0);
-		properties.put("spring.data.redis.url", TestRedis.sharedUrl());
-		properties.put("spillway.shared-state.key-prefix", keyPrefix);
-		properties.put("spillway.routing.slow-start.window", window);
-		String[] ids = { "ptu", "paygo" };
-		for (int i = 0; i < ids.length; i++) {
-			properties.put("spillway.pools.gpt.backends[" + i + "].id", ids[i]);
-			properties.put("spillway.pools.gpt.backends[" + i + "].type", "azure");
-			properties.put("spillway.pools.gpt.backends[" + i + "].deployment", ids[i]);
-			properties.put("spillway.pools.gpt.backends[" + i + "].url", backend.baseUrl());
-			properties.put("spillway.pools.gpt.backends[" + i + "].priority", i + 1);
-		}
-		ConfigurableApplicationContext context = TestGateways.start(properties, clock);
-		instances.add(context);
-		return context;
 	}
 
 }
