@@ -162,7 +162,6 @@ final class BenchProcess implements AutoCloseable {
 		}
 	}
 
-	@Override
 	/** Stops the process (SIGSTOP) so that, idle, it takes no CPU from the one measured; {@link #resume} undoes it. */
 	void pause() {
 		signal("-STOP");
@@ -184,6 +183,7 @@ final class BenchProcess implements AutoCloseable {
 		}
 	}
 
+	@Override
 	public void close() {
 		resume();
 		process.destroy();
