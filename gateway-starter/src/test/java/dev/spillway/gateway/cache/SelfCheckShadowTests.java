@@ -41,7 +41,7 @@ class SelfCheckShadowTests {
 	void noSemanticHitIsServedAndEveryComparisonIsCounted() {
 		String question = "How do I renew my library card?";
 		assertThat(post(question).headers().get("x-spillway-cache")).isEqualTo("MISS");
-		await().atMost(Duration.ofSeconds(5)).until(() -> "HIT".equals(post(question).headers().get("x-spillway-cache")));
+		await().atMost(Duration.ofSeconds(30)).until(() -> "HIT".equals(post(question).headers().get("x-spillway-cache")));
 		List<String> rewordings = List.of("How can I renew my library card?", "How should I renew my library card?",
 				"Please, how do I renew my library card?",
 				"How would I renew my library card?", "Hi, how can I renew my library card?");
@@ -53,7 +53,7 @@ class SelfCheckShadowTests {
 		}
 
 		assertThat(backend.requests()).as("every one asked of the backend").hasSize((int) before + rewordings.size());
-		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
 			JsonNode pool = json.readTree(new GatewayClient(port).get("/actuator/spillway").body()).path("cache")
 				.path("gpt");
 			assertThat(pool.path("shadow").asBoolean()).isTrue();

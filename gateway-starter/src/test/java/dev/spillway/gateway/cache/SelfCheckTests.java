@@ -104,7 +104,7 @@ class SelfCheckTests {
 
 	private void store(String question) {
 		assertThat(post(question).headers().get("x-spillway-cache")).isEqualTo("MISS");
-		await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
 			.until(() -> "HIT".equals(post(question).headers().get("x-spillway-cache")));
 	}
 
@@ -122,7 +122,7 @@ class SelfCheckTests {
 			boolean checked = answer.headers().get("x-spillway-cache-self-check") != null;
 			outcomes.add(checked ? outcome + " (checked)" : outcome);
 			if (checked) {
-				await().atMost(Duration.ofSeconds(5))
+				await().atMost(Duration.ofSeconds(30))
 					.until(() -> pool().path("comparisons").asLong() > compared);
 			}
 		}
