@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -24,7 +23,6 @@ import static org.awaitility.Awaitility.await;
 @GatewayTest(pool = "gpt-4o", properties = { "spillway.cache.enabled=true", "spillway.cache.similarity-threshold=0.85",
 		"spillway.cache.self-check.shadow=true", "spillway.cache.embedding.timeout=2s",
 		"spillway.cache.lookup-timeout=3s", "management.endpoints.web.exposure.include=spillway" })
-@Tag("serial")
 class SelfCheckShadowTests {
 
 	static final JsonMapper json = JsonMapper.builder().build();

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -31,7 +30,6 @@ import static org.awaitility.Awaitility.await;
 		"spillway.cache.self-check.min-comparisons=1",
 		"spillway.cache.self-check.target-disagreement=0.2", "spillway.cache.embedding.timeout=2s",
 		"spillway.cache.lookup-timeout=3s", "management.endpoints.web.exposure.include=spillway" })
-@Tag("serial")
 class SelfCheckTests {
 
 	static final JsonMapper json = JsonMapper.builder().build();

@@ -9,7 +9,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
@@ -35,7 +34,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 		"spillway.tenants.tight.keys=sk-tight", "spillway.tenants.tight.tier=tight",
 		"spillway.pools.gpt.models=gpt-4o", "spillway.pools.gpt.max-wait=0s", "spillway.limits.retry-spread=20s",
 		"spillway.routing.retry-spread=5s" })
-@Tag("serial")
 class RefusedBurstTests {
 
 	static final String CHAT = "{\"model\":\"gpt-4o\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";

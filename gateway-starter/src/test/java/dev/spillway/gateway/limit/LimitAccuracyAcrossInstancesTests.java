@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -33,7 +32,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Two gateway instances on one Redis, sixteen concurrent clients, one tenant with 10,000 tokens per minute: what
  * the backend reports as used by admitted requests stays within 5% of what the limit allows over the run.
  */
-@Tag("serial")
 class LimitAccuracyAcrossInstancesTests {
 
 	static final JsonMapper json = JsonMapper.builder().build();

@@ -11,7 +11,6 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.RateLimitException;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayTest;
@@ -31,7 +30,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @GatewayTest(pool = "gpt-4o", properties = { "spillway.limits.tiers.burst.requests-per-minute=30",
 		"spillway.tenants.burst.keys=sk-burst", "spillway.tenants.burst.tier=burst",
 		"spillway.pools.gpt.models=gpt-4o" })
-@Tag("serial")
 class OpenAiSdkBurstTests {
 
 	static final MockOpenAiServer backend = MockOpenAiServer.start(MockDeployment.unlimited("gpt-4o")

@@ -13,7 +13,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -38,7 +37,6 @@ import static org.awaitility.Awaitility.await;
  * than {@code spillway.limits.settle-timeout} for it. The clock is stopped: nothing refills, so the bucket shows
  * exactly what was charged.
  */
-@Tag("serial")
 class SettleBeforeEndTests {
 
 	static final JsonMapper json = JsonMapper.builder().build();

@@ -25,7 +25,6 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.CompletionUsage;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.TestClock;
@@ -45,7 +44,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * instances share: stopped, the tier gives exactly its capacity; moved, exactly its rate. The tokens counted are what
  * the backend reported as used, read by the client.
  */
-@Tag("serial")
 class TierDeliveryTests {
 
 	static final long CAPACITY = 2_000;

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.spillway.gateway.GatewayClient;
@@ -31,7 +30,6 @@ import static org.awaitility.Awaitility.await;
 		"spillway.routing.circuit-breaker.wait-duration-in-open-state=20s",
 		"management.endpoints.web.exposure.include=health,spillway",
 		"management.endpoint.health.show-details=always" })
-@Tag("serial")
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 class SmartLoadBalancingTests {
 
