@@ -100,9 +100,7 @@ class StreamContinuationTests {
 		String body = """
 				{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Hello"}]}""";
 
-		List<String> events = GatewayClient.events(new GatewayClient(port).stream("/v1/chat/completions", ACME, body)
-			.collectList()
-			.block(Duration.ofSeconds(20)));
+		List<String> events = chatEvents(body);
 
 		assertThat(events).last().isEqualTo("[DONE]");
 		List<JsonNode> chunks = events.stream().filter(e -> !e.equals("[DONE]")).map(e -> data("data: " + e)).toList();
@@ -124,9 +122,7 @@ class StreamContinuationTests {
 		String body = """
 				{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Hello"}]}""";
 
-		List<String> events = GatewayClient.events(new GatewayClient(port).stream("/v1/chat/completions", ACME, body)
-			.collectList()
-			.block(Duration.ofSeconds(20)));
+		List<String> events = chatEvents(body);
 
 		assertThat(events.stream().filter(e -> e.contains("\"finish_reason\":\"stop\""))).hasSize(1);
 		assertThat(data("data: " + events.get(events.size() - 1)).path("error").path("code").asString())
@@ -140,9 +136,7 @@ class StreamContinuationTests {
 		String body = """
 				{"model":"gpt-4o","stream":true,"max_tokens":24,"messages":[{"role":"user","content":"Hello"}]}""";
 
-		GatewayClient.events(new GatewayClient(port).stream("/v1/chat/completions", ACME, body)
-			.collectList()
-			.block(Duration.ofSeconds(20)));
+		chatEvents(body);
 
 		List<RecordedRequest> toB = backend.requests().stream().filter(r -> r.deployment().equals("b")).toList();
 		assertThat(toB).hasSize(1);
@@ -212,9 +206,7 @@ class StreamContinuationTests {
 				 "tools":[{"type":"function","function":{"name":"weather","parameters":{"type":"object"}}}]}""";
 		backend.faults("a", "reset-after=6");
 
-		List<String> events = GatewayClient.events(new GatewayClient(port).stream("/v1/chat/completions", ACME, body)
-			.collectList()
-			.block(Duration.ofSeconds(20)));
+		List<String> events = chatEvents(body);
 
 		assertThat(data("data: " + events.get(events.size() - 1)).path("error").path("code").asString())
 			.isEqualTo("upstream_stream_error");
@@ -228,14 +220,19 @@ class StreamContinuationTests {
 		String body = """
 				{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Hello"}]}""";
 
-		List<String> events = GatewayClient.events(new GatewayClient(port).stream("/v1/chat/completions", ACME, body)
-			.collectList()
-			.block(Duration.ofSeconds(20)));
+		List<String> events = chatEvents(body);
 
 		assertThat(data("data: " + events.get(events.size() - 1)).path("error").path("code").asString())
 			.isEqualTo("upstream_stream_error");
 		assertThat(events).noneMatch(e -> e.equals("[DONE]"));
 		assertThat(backend.requestCount("b")).isEqualTo(1);
+	}
+
+	/** The events of a streamed chat completion through the gateway, {@code [DONE]} included. */
+	private List<String> chatEvents(String body) {
+		return GatewayClient.events(new GatewayClient(port).stream("/v1/chat/completions", ACME, body)
+			.collectList()
+			.block(Duration.ofSeconds(20)));
 	}
 
 	private static JsonNode data(String event) {
