@@ -7,12 +7,15 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Callable;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -77,9 +80,10 @@ class PoolViewBrowserTests {
 		browser.get("http://localhost:" + managementPort + "/spillway");
 		await().atMost(Duration.ofSeconds(15))
 			.until(() -> browser.findElements(By.cssSelector("[data-backend]")).size() >= 2);
-		assertThat(browser.findElement(By.cssSelector("[data-pool='gpt-4o']")).getText()).isEqualTo("gpt-4o");
-		assertThat(browser.findElement(By.cssSelector("[data-backend='ptu']")).getAttribute("data-state")).isEqualTo("UP");
-		assertThat(browser.findElements(By.cssSelector("[data-backend='paygo']"))).hasSize(1);
+		assertThat(read(() -> browser.findElement(By.cssSelector("[data-pool='gpt-4o']")).getText())).isEqualTo("gpt-4o");
+		assertThat(read(() -> browser.findElement(By.cssSelector("[data-backend='ptu']")).getAttribute("data-state")))
+			.isEqualTo("UP");
+		assertThat(read(() -> browser.findElements(By.cssSelector("[data-backend='paygo']")).size())).isEqualTo(1);
 
 		// The burst: the PTU serves, another client of it (called directly) uses up its budget, the next request
 		// meets its 429 and spills.
@@ -97,11 +101,24 @@ class PoolViewBrowserTests {
 			chat("Tell me about rivers, part " + i);
 		}
 
-		await().atMost(Duration.ofSeconds(15)).until(() -> "THROTTLED"
-			.equals(browser.findElement(By.cssSelector("[data-backend='ptu']")).getAttribute("data-state")));
-		assertThat(browser.findElement(By.cssSelector("[data-backend='ptu']")).getText()).contains("throttled until");
-		assertThat(browser.findElement(By.cssSelector("[data-tenant='demo']")).getText()).contains("demo");
+		await().atMost(Duration.ofSeconds(15))
+			.ignoreException(StaleElementReferenceException.class)
+			.until(() -> "THROTTLED"
+				.equals(browser.findElement(By.cssSelector("[data-backend='ptu']")).getAttribute("data-state")));
+		assertThat(read(() -> browser.findElement(By.cssSelector("[data-backend='ptu']")).getText()))
+			.contains("throttled until");
+		assertThat(read(() -> browser.findElement(By.cssSelector("[data-tenant='demo']")).getText())).contains("demo");
 		Files.write(Path.of("target", "pool-view.png"), browser.getScreenshotAs(OutputType.BYTES));
+	}
+
+	/**
+	 * The page re-renders every second, so an element found a moment ago can be gone when it is read; read again
+	 * from a fresh lookup until a read completes.
+	 */
+	private static <T> T read(Callable<T> lookup) {
+		return await().atMost(Duration.ofSeconds(5))
+			.ignoreException(StaleElementReferenceException.class)
+			.until(lookup, Objects::nonNull);
 	}
 
 	private void chat(String question) throws Exception {
