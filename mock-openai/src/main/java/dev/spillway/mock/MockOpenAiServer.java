@@ -226,7 +226,8 @@ public final class MockOpenAiServer implements AutoCloseable {
 	@Override
 	public void close() {
 		server.disposeNow(Duration.ofSeconds(5));
-		loops.disposeLater().block(Duration.ofSeconds(5));
+		// No quiet period (Reactor Netty waits 2 s by default): the server is disposed, nothing runs late on its loops.
+		loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(6));
 	}
 
 	private DeploymentState state(String name) {

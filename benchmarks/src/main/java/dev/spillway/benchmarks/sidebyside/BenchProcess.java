@@ -6,11 +6,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -143,6 +146,35 @@ final class BenchProcess implements AutoCloseable {
 		catch (IOException ex) {
 			return -1;
 		}
+	}
+
+	/**
+	 * CPU time (user + system) each kind of thread has used so far, in milliseconds: thread names with their
+	 * numbers taken out ({@code reactor-http-epoll-N}, {@code C2 CompilerThreadN}, {@code G1 Conc#N}), so that
+	 * the event loops' share can be told from the JIT's and the collector's.
+	 */
+	Map<String, Long> cpuMillisByThreadKind() {
+		Map<String, Long> byKind = new TreeMap<>();
+		Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
+		try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+			for (Path thread : threads) {
+				String stat;
+				try {
+					stat = Files.readString(thread.resolve("stat"));
+				}
+				catch (IOException ended) {
+					continue;
+				}
+				String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+				String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+				long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+				byKind.merge(name.replaceAll("[0-9#]+", "N"), ticks * 1000 / CLOCK_TICKS_PER_SECOND, Long::sum);
+			}
+		}
+		catch (IOException ex) {
+			// not Linux: nothing by thread
+		}
+		return byKind;
 	}
 
 	private String jcmd(String command) {

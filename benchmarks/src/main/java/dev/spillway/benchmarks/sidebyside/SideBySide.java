@@ -72,7 +72,8 @@ public final class SideBySide {
 	record Round(String target, int round, double throughput, double p50, double p99, long errors, double cpuPerRequest,
 			double moderateP50, double moderateP99, long moderateErrors, double moderateTtftP50, double moderateTtftP99,
 			double ttftP50, double ttftP99,
-			double streamsPerSecond, long streamErrors, Map<String, Double> redisPerRequest) {
+			double streamsPerSecond, long streamErrors, Map<String, Double> redisPerRequest,
+			Map<String, Double> cpuByThreadKind) {
 	}
 
 	/** Streams opened per second in the moderate-load phase (each lasts about 100 ms). */
@@ -229,8 +230,18 @@ public final class SideBySide {
 		LoadGenerator.sleep(1000);
 		redis.sync().configResetstat();
 		long cpuBefore = gateway == null ? 0 : gateway.cpuMillis();
+		Map<String, Long> threadsBefore = gateway == null ? Map.of() : gateway.cpuMillisByThreadKind();
 		Samples throughput = load.throughput(url, concurrency, phase);
 		long cpu = gateway == null ? 0 : gateway.cpuMillis() - cpuBefore;
+		Map<String, Double> cpuByThreadKind = new TreeMap<>();
+		if (gateway != null) {
+			gateway.cpuMillisByThreadKind().forEach((kind, millis) -> {
+				long used = millis - threadsBefore.getOrDefault(kind, 0L);
+				if (used > 0) {
+					cpuByThreadKind.put(kind, (double) used / Math.max(1, throughput.count()));
+				}
+			});
+		}
 		Map<String, Double> redisPerRequest = commandsPerRequest(redis.sync().info("commandstats"),
 				throughput.count() + throughput.errors());
 		Samples moderate = phases.contains("moderate") ? load.fixedRate(url, rate, phase) : new Samples(0);
@@ -241,7 +252,8 @@ public final class SideBySide {
 				throughput.errors(), gateway == null ? 0 : (double) cpu / throughput.count(), moderate.millis(0.5),
 				moderate.millis(0.99), moderate.errors() + moderateStreams.errors(), moderateStreams.millis(0.5),
 				moderateStreams.millis(0.99), streams.millis(0.5), streams.millis(0.99),
-				streams.perSecond(), streams.errors(), target.startsWith("spillway") ? redisPerRequest : Map.of());
+				streams.perSecond(), streams.errors(), target.startsWith("spillway") ? redisPerRequest : Map.of(),
+				cpuByThreadKind);
 	}
 
 	private static OpenStreams openStreams(LoadGenerator load, BenchProcess gateway, String target, int count) {
@@ -334,6 +346,21 @@ public final class SideBySide {
 			out.setLength(out.length() - 2);
 			out.append("\n");
 		});
+		out.append("\nCPU per request by kind of thread (ms, full-load phase of each target's last round; thread names "
+				+ "with their numbers as N):\n\n");
+		for (String target : targets) {
+			rounds.stream().filter(r -> r.target().equals(target)).reduce((a, b) -> b).ifPresent(last -> {
+				out.append("- ").append(target).append(": ");
+				last.cpuByThreadKind()
+					.entrySet()
+					.stream()
+					.sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+					.filter(kind -> kind.getValue() >= 0.001)
+					.forEach(kind -> out.append(String.format(Locale.ROOT, "%s %.3f, ", kind.getKey(), kind.getValue())));
+				out.setLength(out.length() - 2);
+				out.append("\n");
+			});
+		}
 		if (!memory.isEmpty()) {
 			out.append("\n| target | open streams | idle RSS / live heap (MiB) | RSS / live heap with streams open (MiB) "
 					+ "| TTFT p50 (ms) | errors |\n|---|---|---|---|---|---|\n");
