@@ -16,7 +16,8 @@ import jdk.jfr.consumer.RecordingFile;
 
 /**
  * What a JFR recording's execution samples say, as the benchmark doc quotes it: the top frames by self time, the
- * packages of the frame on top, and Spillway's methods inclusive of what they call.
+ * packages of the frame on top, and Spillway's methods inclusive of what they call; and where its allocation
+ * samples say the memory went (a gateway alone on one core pays for its garbage on that core).
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.spillway.benchmarks.profile.JfrSummary \
  *   benchmarks/target/side-by-side/spillway-nocache.jfr [top=25]</pre>
  */
@@ -36,10 +37,23 @@ public final class JfrSummary {
 		Map<String, Integer> self = new HashMap<>();
 		Map<String, Integer> packages = new HashMap<>();
 		Map<String, Integer> spillwayInclusive = new HashMap<>();
+		Map<String, Long> allocatedByFrame = new HashMap<>();
+		Map<String, Long> allocatedByClass = new HashMap<>();
+		long allocated = 0;
 		int samples = 0;
 		try (RecordingFile recording = new RecordingFile(file)) {
 			while (recording.hasMoreEvents()) {
 				RecordedEvent event = recording.readEvent();
+				if (event.getEventType().getName().equals("jdk.ObjectAllocationSample")) {
+					long weight = event.getLong("weight");
+					allocated += weight;
+					allocatedByClass.merge(event.getClass("objectClass").getName(), weight, Long::sum);
+					RecordedStackTrace stack = event.getStackTrace();
+					if (stack != null) {
+						allocatedByFrame.merge(firstOutsideTheJdk(stack), weight, Long::sum);
+					}
+					continue;
+				}
 				if (!event.getEventType().getName().equals("jdk.ExecutionSample")) {
 					continue;
 				}
@@ -65,6 +79,32 @@ public final class JfrSummary {
 		print("Top frames (self)", self, samples, top);
 		print("Package of the frame on top", packages, samples, top);
 		print("Spillway methods, inclusive", spillwayInclusive, samples, top);
+		if (allocated > 0) {
+			System.out.printf("## Allocation (sampled, weighted): %.1f MiB in all%n", allocated / 1048576.0);
+			printBytes("By the first frame outside the JDK", allocatedByFrame, allocated, top);
+			printBytes("By class allocated", allocatedByClass, allocated, top);
+		}
+	}
+
+	/** The allocation's first frame that is not the JDK's own: who asked for the memory. */
+	private static String firstOutsideTheJdk(RecordedStackTrace stack) {
+		for (RecordedFrame frame : stack.getFrames()) {
+			String type = frame.getMethod().getType().getName();
+			if (!type.startsWith("java.") && !type.startsWith("jdk.") && !type.startsWith("sun.")) {
+				return name(frame.getMethod());
+			}
+		}
+		return stack.getFrames().isEmpty() ? "?" : name(stack.getFrames().get(0).getMethod());
+	}
+
+	private static void printBytes(String title, Map<String, Long> bytes, long total, int top) {
+		System.out.println("### " + title);
+		bytes.entrySet()
+			.stream()
+			.sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+			.limit(top)
+			.forEach(e -> System.out.printf("%5.1f %%  %s%n", 100.0 * e.getValue() / total, e.getKey()));
+		System.out.println();
 	}
 
 	private static void print(String title, Map<String, Integer> counts, int samples, int top) {
