@@ -31,6 +31,7 @@ import dev.spillway.benchmarks.Loopback;
  * variants below, joined with + as in spillway-nocache+nolimits; a name ending in @before runs from the sample jar
  * given as before-jar=path, to compare two builds in one run), jfr (true: record each Spillway target with JFR, to <target>.jfr), pin (true: this process, the backend and Redis on CPU 0,
  * each gateway alone on CPU 1), pause-idle (true: every gateway but the one under load is stopped with SIGSTOP),
+ * gateway-flags (extra JVM flags for the Spillway gateways, space-separated: -XX:+PrintCompilation, say),
  * warmup
  * (seconds of throughput load on each target before the rounds, default 30; 0 measures from a cold start: with
  * phases=throughput, the rounds are the warm-up curve).
@@ -148,6 +149,9 @@ public final class SideBySide {
 					launch.addAll(List.of("-jar", plainJar.toString(), "--bench.backend-url=" + backendUrl));
 				}
 				else {
+					if (!settings.get("gateway-flags").isBlank()) {
+						flags.addAll(List.of(settings.get("gateway-flags").trim().split("\\s+")));
+					}
 					if (jfr) {
 						flags.add("-XX:StartFlightRecording=filename=" + OUT.resolve(target + ".jfr") + ",settings=profile");
 						flags.add("-XX:FlightRecorderOptions=stackdepth=512");
@@ -436,6 +440,7 @@ public final class SideBySide {
 		settings.put("warmup", "30");
 		settings.put("before-jar", "");
 		settings.put("pause-idle", "false");
+		settings.put("gateway-flags", "");
 		for (String arg : args) {
 			int equals = arg.indexOf('=');
 			if (equals < 0 || !settings.containsKey(arg.substring(0, equals))) {

@@ -63,10 +63,9 @@ public class LlmExchangeFilter implements GlobalFilter, Ordered {
 			headers.set(REQUEST_ID, id);
 			return Mono.empty();
 		});
-		if (id.equals(presented)) {
-			return chain.filter(exchange);
-		}
-		return chain.filter(exchange.mutate().request(request -> request.headers(h -> h.set(REQUEST_ID, id))).build());
+		// The backend request carries the id (set where that request is made): the client's request is not copied
+		// here only to add it.
+		return chain.filter(exchange);
 	}
 
 	private static boolean usable(String id) {

@@ -40,6 +40,7 @@ import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.support.Netty4HeadersAdapter;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
@@ -330,14 +331,17 @@ class FailoverFilter implements GlobalFilter, Ordered {
 		exchange.getResponse().setStatusCode(null);
 	}
 
-	/** The headers the backend answered with, before the allow-list filtered what reaches the client. */
-	private static HttpHeaders backendHeaders(ServerWebExchange exchange) {
+	/**
+	 * The headers the backend answered with, before the allow-list filtered what reaches the client: a read-only
+	 * view of Netty's own (case-insensitive) headers, not a copy, as every answer's are read here.
+	 */
+	static HttpHeaders backendHeaders(ServerWebExchange exchange) {
 		HttpClientResponse answer = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR);
-		HttpHeaders headers = new HttpHeaders();
-		if (answer != null) {
-			answer.responseHeaders().forEach(header -> headers.add(header.getKey(), header.getValue()));
-		}
-		return headers;
+		return answer == null ? HttpHeaders.EMPTY : backendHeaders(answer.responseHeaders());
+	}
+
+	static HttpHeaders backendHeaders(io.netty.handler.codec.http.HttpHeaders answered) {
+		return HttpHeaders.readOnlyHttpHeaders(new HttpHeaders(new Netty4HeadersAdapter(answered)));
 	}
 
 	private Mono<Void> reject(ServerWebExchange exchange, String pool, HttpStatus status, long retryAfterMillis) {

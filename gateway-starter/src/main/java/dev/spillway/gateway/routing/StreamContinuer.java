@@ -13,6 +13,7 @@ import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
 
+import dev.spillway.gateway.core.OpenAiHeaders;
 import dev.spillway.gateway.request.BackendRequests;
 import dev.spillway.gateway.request.LlmExchange;
 import dev.spillway.gateway.request.LlmRequest;
@@ -119,6 +120,7 @@ final class StreamContinuer implements StreamContinuation {
 			headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
 			headers.set(HttpHeaderNames.ACCEPT, "text/event-stream");
 			headers.set(HttpHeaderNames.ACCEPT_ENCODING, "identity");
+			headers.set(OpenAiHeaders.REQUEST_ID, llm.requestId());
 			if (credentials != null) {
 				headers.set(credentials.header(), credentials.value());
 			}
@@ -128,8 +130,7 @@ final class StreamContinuer implements StreamContinuation {
 			.send(ByteBufFlux.fromInbound(Mono.just(body)))
 			.response((response, content) -> {
 				int status = response.status().code();
-				HttpHeaders answered = new HttpHeaders();
-				response.responseHeaders().forEach(header -> answered.add(header.getKey(), header.getValue()));
+				HttpHeaders answered = FailoverFilter.backendHeaders(response.responseHeaders());
 				hints.remember(next, answered, clock.millis());
 				String type = answered.getFirst(HttpHeaders.CONTENT_TYPE);
 				if (status == 200 && type != null && type.startsWith("text/event-stream")) {

@@ -60,6 +60,7 @@ class BackendRequestFilter implements GlobalFilter, Ordered {
 			// Plain bytes from upstream: streams are relayed and read event by event, never re-compressed.
 			headers.set(HttpHeaders.ACCEPT_ENCODING, "identity");
 			headers.setContentLength(body.length);
+			headers.set(OpenAiHeaders.REQUEST_ID, llm.requestId());
 			BackendRequests.Credentials credentials = BackendRequests.credentials(backend);
 			if (credentials != null) {
 				headers.set(credentials.header(), credentials.value());
