@@ -140,6 +140,11 @@ class StreamContinuationTests {
 
 		List<RecordedRequest> toB = backend.requests().stream().filter(r -> r.deployment().equals("b")).toList();
 		assertThat(toB).hasSize(1);
+		// One request id for both backend calls: the continuation is the same request.
+		String firstId = backend.requests().stream().filter(r -> r.deployment().equals("a")).reduce((x, y) -> y)
+			.orElseThrow().header("x-request-id");
+		assertThat(firstId).isNotBlank();
+		assertThat(toB.get(0).header("x-request-id")).isEqualTo(firstId);
 		// Five words were streamed: the tokenizer counts them as five tokens or a few more.
 		assertThat(json.readTree(toB.get(0).body()).path("max_tokens").asInt()).isBetween(15, 19);
 	}
