@@ -143,8 +143,8 @@ public final class JfrSummary {
 		}
 		if (allocated > 0) {
 			System.out.printf("## Allocation (sampled, weighted): %.1f MiB in all%n", allocated / 1048576.0);
-			printBytes("By the first frame outside the JDK", allocatedByFrame, allocated, top);
-			printBytes("By class allocated", allocatedByClass, allocated, top);
+			print("By the first frame outside the JDK", allocatedByFrame, allocated, top);
+			print("By class allocated", allocatedByClass, allocated, top);
 		}
 	}
 
@@ -189,23 +189,14 @@ public final class JfrSummary {
 		return stack.getFrames().isEmpty() ? "?" : name(stack.getFrames().get(0).getMethod());
 	}
 
-	private static void printBytes(String title, Map<String, Long> bytes, long total, int top) {
-		System.out.println("### " + title);
-		bytes.entrySet()
-			.stream()
-			.sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-			.limit(top)
-			.forEach(e -> System.out.printf("%5.1f %%  %s%n", 100.0 * e.getValue() / total, e.getKey()));
-		System.out.println();
-	}
-
-	private static void print(String title, Map<String, Integer> counts, int samples, int top) {
-		System.out.println("## " + title);
+	/** The {@code top} entries of {@code counts} as shares of {@code total}, largest first, under a heading. */
+	private static void print(String title, Map<String, ? extends Number> counts, double total, int top) {
+		System.out.println((title.startsWith("By ") ? "### " : "## ") + title);
 		counts.entrySet()
 			.stream()
-			.sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+			.sorted((a, b) -> Double.compare(b.getValue().doubleValue(), a.getValue().doubleValue()))
 			.limit(top)
-			.forEach(e -> System.out.printf("%5.1f %%  %s%n", 100.0 * e.getValue() / samples, e.getKey()));
+			.forEach(e -> System.out.printf("%5.1f %%  %s%n", 100.0 * e.getValue().doubleValue() / total, e.getKey()));
 		System.out.println();
 	}
 
