@@ -34,6 +34,8 @@ import dev.spillway.mock.MockOpenAiServer;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.http.client.ReactorResourceFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -101,7 +103,7 @@ class RedisClusterTests {
 			everyFeatureWorks(client, "tight-before", "before");
 
 			// A second instance loads the live throttles from the cluster (a SCAN over every master) at start. It stays
-			// up to the end: contexts in one JVM share Reactor Netty's event loops, and closing one closes them.
+			// up to the end, so both are closed after every assertion.
 			long callsToA = backend.requestCount("a");
 			second = startGateway();
 			{
@@ -322,7 +324,21 @@ class RedisClusterTests {
 			properties.put("spillway.pools.gpt.backends[" + i + "].url", backend.baseUrl());
 			properties.put("spillway.pools.gpt.backends[" + i + "].priority", i + 1);
 		}
-		return new SpringApplicationBuilder(TestGatewayApplication.class).properties(properties).run();
+		return new SpringApplicationBuilder(TestGatewayApplication.class).properties(properties)
+			.initializers(context -> ((GenericApplicationContext) context).registerBean(ReactorResourceFactory.class,
+					RedisClusterTests::ownEventLoops))
+			.run();
+	}
+
+	/**
+	 * Event loops of the context's own, not Reactor Netty's global ones: a close that outlives
+	 * {@link #closeWithin} finishes in the background, and with the global loops it would stop the servers of
+	 * whichever test runs then (it did, once: a later test's gateway refused connections).
+	 */
+	private static ReactorResourceFactory ownEventLoops() {
+		ReactorResourceFactory factory = new ReactorResourceFactory();
+		factory.setUseGlobalResources(false);
+		return factory;
 	}
 
 }
