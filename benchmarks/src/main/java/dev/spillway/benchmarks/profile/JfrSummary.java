@@ -67,17 +67,18 @@ public final class JfrSummary {
 		try (RecordingFile recording = new RecordingFile(file)) {
 			while (recording.hasMoreEvents()) {
 				RecordedEvent event = recording.readEvent();
-				if (event.getEventType().getName().equals("jdk.Deoptimization")) {
+				String type = event.getEventType().getName();
+				if (type.equals("jdk.Deoptimization")) {
 					deoptimizations.merge(name(event.getValue("method")) + " (" + event.getString("reason") + ", "
 							+ event.getString("action") + ")", 1, Integer::sum);
 					continue;
 				}
-				if (event.getEventType().getName().equals("jdk.Compilation")) {
+				if (type.equals("jdk.Compilation")) {
 					compilations.merge(name(event.getValue("method")), 1, Integer::sum);
 					compiled++;
 					continue;
 				}
-				if (event.getEventType().getName().equals("jdk.ObjectAllocationSample")) {
+				if (type.equals("jdk.ObjectAllocationSample")) {
 					long weight = event.getLong("weight");
 					allocated += weight;
 					allocatedByClass.merge(event.getClass("objectClass").getName(), weight, Long::sum);
@@ -92,7 +93,7 @@ public final class JfrSummary {
 					}
 					continue;
 				}
-				if (!event.getEventType().getName().equals("jdk.ExecutionSample")) {
+				if (!type.equals("jdk.ExecutionSample")) {
 					continue;
 				}
 				RecordedStackTrace stack = event.getStackTrace();
@@ -160,8 +161,8 @@ public final class JfrSummary {
 				int kept = 0;
 				for (int j = i + 1; j < frames.size() && kept < 4; j++) {
 					String type = frames.get(j).getMethod().getType().getName();
-					if (type.startsWith("java.") || type.startsWith("jdk.") || type.startsWith("org.springframework.util.")
-							|| type.startsWith("reactor.core.") || type.contains("$$Lambda")) {
+					if (isJdk(type) || type.startsWith("org.springframework.util.") || type.startsWith("reactor.core.")
+							|| type.contains("$$Lambda")) {
 						continue;
 					}
 					chain.append(" < ").append(shortName(frames.get(j).getMethod()));
@@ -173,6 +174,10 @@ public final class JfrSummary {
 		return null;
 	}
 
+	private static boolean isJdk(String type) {
+		return type.startsWith("java.") || type.startsWith("jdk.") || type.startsWith("sun.");
+	}
+
 	private static String shortName(RecordedMethod method) {
 		String type = method.getType().getName();
 		return type.substring(type.lastIndexOf('.') + 1) + "." + method.getName();
@@ -182,7 +187,7 @@ public final class JfrSummary {
 	private static String firstOutsideTheJdk(RecordedStackTrace stack) {
 		for (RecordedFrame frame : stack.getFrames()) {
 			String type = frame.getMethod().getType().getName();
-			if (!type.startsWith("java.") && !type.startsWith("jdk.") && !type.startsWith("sun.")) {
+			if (!isJdk(type)) {
 				return name(frame.getMethod());
 			}
 		}

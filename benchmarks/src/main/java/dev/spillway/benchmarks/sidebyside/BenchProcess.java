@@ -138,10 +138,7 @@ final class BenchProcess implements AutoCloseable {
 	/** CPU time (user + system) the process has used so far, in milliseconds. */
 	long cpuMillis() {
 		try {
-			String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
-			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-			long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-			return ticks * 1000 / CLOCK_TICKS_PER_SECOND;
+			return cpuMillisOf(Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat")));
 		}
 		catch (IOException ex) {
 			return -1;
@@ -166,15 +163,20 @@ final class BenchProcess implements AutoCloseable {
 					continue;
 				}
 				String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-				String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-				long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-				byKind.merge(name.replaceAll("[0-9#]+", "N"), ticks * 1000 / CLOCK_TICKS_PER_SECOND, Long::sum);
+				byKind.merge(name.replaceAll("[0-9#]+", "N"), cpuMillisOf(stat), Long::sum);
 			}
 		}
 		catch (IOException ex) {
 			// not Linux: nothing by thread
 		}
 		return byKind;
+	}
+
+	/** User + system time of a {@code /proc/.../stat} line, in milliseconds (the fields after the command name). */
+	private static long cpuMillisOf(String stat) {
+		String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+		long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+		return ticks * 1000 / CLOCK_TICKS_PER_SECOND;
 	}
 
 	private String jcmd(String command) {

@@ -5,6 +5,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import reactor.core.publisher.Mono;
 
+import dev.spillway.gateway.core.OpenAiHeaders;
 import dev.spillway.gateway.core.Pools;
 import dev.spillway.gateway.core.SpillwayFilterOrders;
 
@@ -29,7 +30,7 @@ import org.springframework.web.server.ServerWebExchange;
 public class LlmExchangeFilter implements GlobalFilter, Ordered {
 
 	/** Request and response header carrying the request's id. */
-	public static final String REQUEST_ID = "x-request-id";
+	public static final String REQUEST_ID = OpenAiHeaders.REQUEST_ID;
 
 	/** Response header with the backend's own request id, when it differs from the request's. */
 	public static final String BACKEND_REQUEST_ID = "x-backend-request-id";
